@@ -1,0 +1,29 @@
+"""A scalar reverse-mode autodiff engine you can read like a textbook.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + x.exp()
+>>> y.backward()
+>>> round(x.grad, 6)  # 2x + e**x at x = 2
+11.389056
+"""
+
+from autograd.custom import op
+from autograd.functions import dot, sum_values
+from autograd.graph import grad, topological_order
+from autograd.mode import is_grad_enabled, no_grad
+from autograd.ops import OPS, table
+from autograd.value import Value
+
+__all__ = [
+    "OPS",
+    "Value",
+    "dot",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "op",
+    "sum_values",
+    "table",
+    "topological_order",
+]

@@ -1,0 +1,250 @@
+"""The op table: every scalar operation of the engine and its local derivative, on one page.
+
+Each entry is an `Op`: a name, a `forward(*xs)` that computes the result from floats,
+and a `derivative(*xs, out)` that returns the local partial derivatives
+d out / d x_i, one per input (a bare number for a one-input op).
+
+A derivative rule is written with ordinary arithmetic and the helper functions below
+(`exp`, `log`, `sin`, `cos`, ...), which work on floats and on `Value`s alike.
+So one rule serves both kinds of backward pass:
+
+- plain `backward()` calls it with floats and gets floats (fast);
+- `grad(..., create_graph=True)` calls it with `Value`s and gets `Value`s, which are
+  themselves differentiable: that is how second derivatives come for free.
+
+Rules only *return* local derivatives; the engine multiplies them by the upstream
+gradient and accumulates (the chain rule lives in one place, `autograd/graph.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+Number = float  # what a forward function receives and returns
+
+
+class Op:
+    """One row of the op table: a name, a forward on floats and a local-derivative rule."""
+
+    __slots__ = ("derivative", "doc", "forward", "name")
+
+    def __init__(self, name: str, forward: Callable, derivative: Callable, doc: str = "") -> None:
+        self.name = name
+        self.forward = forward
+        self.derivative = derivative
+        self.doc = doc
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}  # name -> Op; custom ops join the built-in ones here
+BUILTIN_NAMES: set[str] = set()
+
+
+def register(name: str, forward: Callable, derivative: Callable, doc: str = "") -> Op:
+    """Add an op to the table and return it (re-registering a custom name replaces it)."""
+    entry = Op(name, forward, derivative, doc)
+    OPS[name] = entry
+    return entry
+
+
+def _builtin(name: str, forward: Callable, derivative: Callable, doc: str) -> Op:
+    BUILTIN_NAMES.add(name)
+    return register(name, forward, derivative, doc)
+
+
+# ---------------------------------------------------------------------------
+# Helpers for writing rules: each takes a float or a Value and returns the same kind.
+# `type(x) is float` is the test because a plain backward pass hands rules floats only.
+
+
+def value_of(x: Any) -> float:
+    """The number inside x: x itself for a float, x.data for a Value (for piecewise rules)."""
+    return x if type(x) is float else x.data
+
+
+def exp(x: Any) -> Any:
+    """e**x on a float or a Value."""
+    return _exp(x) if type(x) is float else x.exp()
+
+
+def log(x: Any) -> Any:
+    """Natural log on a float or a Value."""
+    return _log(x) if type(x) is float else x.log()
+
+
+def sin(x: Any) -> Any:
+    """Sine on a float or a Value."""
+    return math.sin(x) if type(x) is float else x.sin()
+
+
+def cos(x: Any) -> Any:
+    """Cosine on a float or a Value."""
+    return math.cos(x) if type(x) is float else x.cos()
+
+
+def domain_error(op: str, requirement: str, value: float) -> ValueError:
+    """The error an op raises for input outside its domain, naming the op and the value."""
+    return ValueError(f"{op}: {requirement}, got {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# Forward functions that need care: domain checks and overflow-free formulas.
+
+EXP_MAX = math.log(1.7976931348623157e308)  # ~709.78: exp of anything larger overflows float64
+
+
+def _exp(x: float) -> float:
+    # Decision: past float range exp raises instead of returning inf, because an inf
+    # would silently turn every gradient behind it into nan.
+    if x > EXP_MAX:
+        raise OverflowError(
+            f"exp: result overflows float64 for input {x!r} (largest allowed is {EXP_MAX:.2f});"
+            " rescale the input, or use sigmoid/tanh, which never overflow"
+        )
+    return math.exp(x)
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise domain_error("log", "input must be > 0", x)
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise domain_error("sqrt", "input must be >= 0", x)
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never sees a large positive argument: no overflow at +-1000.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _check_pow(base: float, exponent: float) -> None:
+    if base == 0.0 and exponent < 0.0:
+        raise domain_error("pow", f"zero cannot be raised to a negative power ({exponent!r})", base)
+    if base < 0.0 and not float(exponent).is_integer():
+        raise domain_error(
+            "pow", f"a negative base needs an integer exponent, not {exponent!r}", base
+        )
+
+
+def _pow(base: float, exponent: float) -> float:
+    _check_pow(base, exponent)
+    try:
+        return base**exponent
+    except OverflowError:
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows float64") from None
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"div: division by zero ({a!r} / 0.0)")
+    return a / b
+
+
+# ---------------------------------------------------------------------------
+# The table. Read each line as: name, forward, local derivative(s).
+
+ADD = _builtin("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "a + b; d/da = 1, d/db = 1")
+SUB = _builtin("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), "a - b; d/da = 1, d/db = -1")
+MUL = _builtin("*", lambda a, b: a * b, lambda a, b, out: (b, a), "a * b; d/da = b, d/db = a")
+DIV = _builtin("/", _div, lambda a, b, out: (1.0 / b, -out / b), "a / b; d/da = 1/b, d/db = -a/b**2")
+NEG = _builtin("neg", lambda a: -a, lambda a, out: -1.0, "-a; d/da = -1")
+EXP = _builtin("exp", _exp, lambda x, out: out, "e**x; d/dx = e**x (the output itself)")
+LOG = _builtin("log", _log, lambda x, out: 1.0 / x, "ln x for x > 0; d/dx = 1/x")
+TANH = _builtin("tanh", math.tanh, lambda x, out: 1.0 - out * out, "tanh x; d/dx = 1 - tanh(x)**2")
+SIGMOID = _builtin(
+    "sigmoid", _sigmoid, lambda x, out: out * (1.0 - out), "1/(1+e**-x); d/dx = s(x) * (1 - s(x))"
+)
+RELU = _builtin(
+    "relu",
+    lambda x: x if x > 0.0 else 0.0,
+    # The slope is a step, so it is taken on the number: a constant, with zero derivative itself.
+    lambda x, out: 1.0 if value_of(x) > 0.0 else 0.0,
+    "max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0 by convention)",
+)
+SQRT = _builtin("sqrt", _sqrt, lambda x, out: 0.5 / out, "sqrt x for x >= 0; d/dx = 1/(2 sqrt x)")
+SIN = _builtin("sin", math.sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
+COS = _builtin("cos", math.cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
+ABS = _builtin(
+    "abs",
+    abs,
+    lambda x, out: 1.0 if value_of(x) > 0.0 else (-1.0 if value_of(x) < 0.0 else 0.0),
+    "|x|; d/dx = sign(x) (abs'(0) = 0 by convention)",
+)
+
+
+def _pow_exponent_slope(base: Any, out: Any) -> Any:
+    # d/dy x**y = x**y * ln x, defined for x > 0. At x = 0 (with y > 0) the output is
+    # identically 0 to the right, slope 0; for x < 0 it does not exist: nan.
+    b = value_of(base)
+    if b > 0.0:
+        return out * log(base)
+    return 0.0 if b == 0.0 else math.nan
+
+
+POW = _builtin(
+    "**",
+    _pow,
+    lambda x, y, out: (y * x ** (y - 1.0), _pow_exponent_slope(x, out)),
+    "x ** y; d/dx = y * x**(y-1), d/dy = x**y * ln x (x > 0)",
+)
+
+
+@lru_cache(maxsize=256)
+def power(k: float) -> Op:
+    """The op x -> x**k for a fixed number k (so x**2 is one node with one parent).
+
+    d/dx x**k = k * x**(k-1). Cached: all x**2 nodes share one table entry.
+    """
+
+    def forward(x: float) -> float:
+        return _pow(x, k)
+
+    def derivative(x: Any, out: Any) -> Any:
+        return k * x ** (k - 1.0) if k != 0.0 else 0.0  # x**0 is constant: avoid 0 ** -1
+
+    return register(f"**{k:g}", forward, derivative, f"x ** {k:g}; d/dx = {k:g} * x**{k - 1.0:g}")
+
+
+def _sum_derivative(*xs_and_out: Any) -> tuple:
+    return (1.0,) * (len(xs_and_out) - 1)
+
+
+def _dot_forward(*ws_then_xs: float) -> float:
+    n = len(ws_then_xs) // 2
+    return sum(w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:]))
+
+
+def _dot_derivative(*args: Any) -> tuple:
+    # args = w_1..w_n, x_1..x_n, out. d/dw_i = x_i and d/dx_i = w_i: the halves swap.
+    n = (len(args) - 1) // 2
+    return args[n : 2 * n] + args[:n]
+
+
+SUM = _builtin("sum", lambda *xs: sum(xs), _sum_derivative, "x_1 + ... + x_n; d/dx_i = 1")
+DOT = _builtin(
+    "dot",
+    _dot_forward,
+    _dot_derivative,
+    "w_1*x_1 + ... + w_n*x_n (inputs w_1..w_n, x_1..x_n); d/dw_i = x_i, d/dx_i = w_i",
+)
+
+
+def table() -> str:
+    """The op table as text: one line per op, its name and its derivative.
+
+    >>> print(table().splitlines()[2])
+    *         a * b; d/da = b, d/db = a
+    """
+    return "\n".join(f"{name:<9} {entry.doc}" for name, entry in OPS.items())
