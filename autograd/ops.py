@@ -241,6 +241,37 @@ DOT = _builtin(
 )
 
 
+# Binary cross-entropy of a probability p against a target t, as one node. Near 0 and 1
+# the logs are floored at -100 and p*(1-p) at 1e-12 (PyTorch's choices), so a sigmoid
+# that rounded to exactly 1.0 gives a large finite loss instead of log(0).
+BCE_LOG_FLOOR = -100.0
+BCE_EPS = 1e-12
+
+
+def _floored_log(x: Any) -> Any:
+    return log(x) if value_of(x) > math.exp(BCE_LOG_FLOOR) else BCE_LOG_FLOOR
+
+
+def _bce_forward(p: float, t: float) -> float:
+    if not 0.0 <= p <= 1.0:
+        raise domain_error("bce", "the prediction must be a probability in [0, 1]", p)
+    return -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
+
+
+def _bce_derivative(p: Any, t: Any, out: Any) -> tuple:
+    spread = p * (1.0 - p)
+    spread = spread if value_of(spread) > BCE_EPS else BCE_EPS
+    return ((p - t) / spread, _floored_log(1.0 - p) - _floored_log(p))
+
+
+BCE = _builtin(
+    "bce",
+    _bce_forward,
+    _bce_derivative,
+    "-(t ln p + (1-t) ln(1-p)); d/dp = (p - t) / (p (1-p)), d/dt = ln(1-p) - ln p",
+)
+
+
 def table() -> str:
     """The op table as text: one line per op, its name and its derivative.
 

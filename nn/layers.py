@@ -1,0 +1,198 @@
+"""Neuron, Layer and MLP: a network built from `Value`s, one weighted sum per neuron."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, dot
+from nn.activations import get_activation
+from nn.module import Module
+
+
+def as_values(xs: Sequence[Any]) -> list[Value]:
+    """Numbers wrapped as constant Values once, so every neuron of a layer shares them."""
+    return [x if isinstance(x, Value) else Value(x) for x in xs]
+
+
+def _check_inputs(who: str, expected: int, xs: Any) -> None:
+    if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__len__"):
+        raise ValueError(f"{who} expects a list of {expected} inputs, got {type(xs).__name__}")
+    if len(xs) != expected:
+        raise ValueError(f"{who} expects {expected} inputs, got {len(xs)}")
+
+
+class Neuron(Module):
+    """activation(w . x + b): weights uniform in [-1, 1), bias 0.
+
+    >>> n = Neuron(2, activation="linear", seed=0)
+    >>> n.w[0].data, n.w[1].data = 0.5, -1.0
+    >>> n([2.0, 3.0]).data
+    -2.0
+    """
+
+    def __init__(
+        self, nin: int, activation: str = "relu", bias: bool = True, seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
+        rng = rng or random.Random(seed)
+        self.activation = activation
+        self._act = get_activation(activation)
+        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
+
+    def __call__(self, xs: Sequence[Any]) -> Value:
+        _check_inputs("Neuron", len(self.w), xs)
+        # One fused 'dot' node for the weighted sum, not a chain of 2n adds and multiplies.
+        z = dot(self.w, xs)
+        return self._act(z + self.b if self.b is not None else z)
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for i, w in enumerate(self.w):
+            yield f"w.{i}", w
+        if self.b is not None:
+            yield "b", self.b
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r}, bias={self.b is not None})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs.
+
+    >>> Layer(3, 2, activation="tanh", seed=1)([1, 2, 3]).__class__.__name__
+    'list'
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", bias: bool = True, seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer needs nout >= 1 neurons, got {nout!r}")
+        rng = rng or random.Random(seed)
+        self.neurons = [Neuron(nin, activation, bias, rng=rng) for _ in range(nout)]
+
+    def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
+        _check_inputs("Layer", len(self.neurons[0].w), xs)
+        xs = as_values(xs)
+        out = [n(xs) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for i, n in enumerate(self.neurons):
+            for name, p in n.named_parameters():
+                yield f"neurons.{i}.{name}", p
+
+    def __repr__(self) -> str:
+        n = self.neurons[0]
+        return f"Layer({len(n.w)}, {len(self.neurons)}, activation={n.activation!r}, bias={n.b is not None})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `activation` on hidden layers, `output_activation` on the last.
+
+    >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
+    >>> len(model.parameters()), type(model([0.5, -1.0])).__name__
+    (13, 'Value')
+    """
+
+    def __init__(
+        self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
+        bias: bool = True, seed: int | None = None,
+    ) -> None:
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts, got []")
+        get_activation(activation)
+        get_activation(output_activation)
+        rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.activation, self.output_activation = activation, output_activation
+        acts = [activation] * (len(nouts) - 1) + [output_activation]
+        self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], bias, rng=rng) for i in range(len(nouts))]
+
+    @property
+    def nin(self) -> int:
+        return len(self.layers[0].neurons[0].w)
+
+    @property
+    def nouts(self) -> list[int]:
+        return [len(layer.neurons) for layer in self.layers]
+
+    @property
+    def bias(self) -> bool:
+        return self.layers[0].neurons[0].b is not None
+
+    def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
+        _check_inputs("MLP", self.nin, xs)
+        out: Any = xs
+        for layer in self.layers:
+            out = layer(out)
+            out = [out] if isinstance(out, Value) else out
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for i, layer in enumerate(self.layers):
+            for name, p in layer.named_parameters():
+                yield f"layers.{i}.{name}", p
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r},"
+            f" output_activation={self.output_activation!r}, bias={self.bias})"
+        )
+
+    @classmethod
+    def from_arrays(
+        cls, weights: Sequence[Any], biases: Sequence[Any] | None = None, activation: str = "relu",
+        output_activation: str = "linear",
+    ) -> MLP:
+        """An MLP with the given weights, each of shape (n_in, n_out) as in the tutorials' `syn0`.
+
+        `biases` is a list of arrays of shape (n_out,), or None for a bias-free network.
+
+        >>> m = MLP.from_arrays([[[0.5], [-1.0]]], activation="linear")
+        >>> m([2.0, 3.0]).data
+        -2.0
+        """
+        ws = [np.asarray(w, dtype=float) for w in weights]
+        if not ws:
+            raise ValueError("from_arrays needs at least one weight array, got none")
+        for i, w in enumerate(ws):
+            if w.ndim != 2:
+                raise ValueError(f"weights[{i}] must be 2-D (n_in, n_out), got shape {w.shape}")
+            if i and w.shape[0] != ws[i - 1].shape[1]:
+                raise ValueError(
+                    f"weights[{i}] has shape {w.shape} but weights[{i - 1}] outputs {ws[i - 1].shape[1]}:"
+                    f" expected ({ws[i - 1].shape[1]}, n_out)"
+                )
+        bs = None
+        if biases is not None:
+            bs = [np.asarray(b, dtype=float) for b in biases]
+            if len(bs) != len(ws):
+                raise ValueError(f"got {len(ws)} weight arrays but {len(bs)} bias arrays")
+            for i, (w, b) in enumerate(zip(ws, bs)):
+                if b.shape != (w.shape[1],):
+                    raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},), got {b.shape}")
+        nouts = [w.shape[1] for w in ws]
+        model = cls(ws[0].shape[0], nouts, activation, output_activation, bias=bs is not None)
+        for i, layer in enumerate(model.layers):
+            for j, neuron in enumerate(layer.neurons):
+                for k, w in enumerate(neuron.w):
+                    w.data = float(ws[i][k, j])
+                if bs is not None:
+                    neuron.b.data = float(bs[i][j])
+        return model
+
+    def to_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """(weights, biases) as NumPy arrays: weights (n_in, n_out), biases (n_out,) or None."""
+        weights = [np.array([[w.data for w in n.w] for n in layer.neurons]).T for layer in self.layers]
+        if not self.bias:
+            return weights, None
+        return weights, [np.array([n.b.data for n in layer.neurons]) for layer in self.layers]

@@ -1,0 +1,75 @@
+"""Losses over lists of Values (targets may be plain numbers); each returns one Value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd import Value, ops, sum_values
+from autograd.value import apply
+
+
+def _pair(pred: Any, target: Any, loss: str) -> tuple[list[Any], list[Any]]:
+    pred = [pred] if isinstance(pred, Value) else list(pred)
+    target = [target] if isinstance(target, (Value, int, float)) else list(target)
+    if len(pred) != len(target):
+        raise ValueError(f"{loss}: got {len(pred)} predictions but {len(target)} targets; they must match")
+    if not pred:
+        raise ValueError(f"{loss}: needs at least one prediction, got none")
+    return pred, target
+
+
+def mse(pred: Sequence[Any], target: Sequence[Any], reduction: str = "mean") -> Value:
+    """Mean (or sum) of (pred - target)**2; d/dpred_i = 2 (pred_i - target_i) / n (or without / n).
+
+    >>> mse([Value(1.0), Value(3.0)], [0, 1]).data
+    2.5
+    """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"mse: reduction must be 'mean' or 'sum', got {reduction!r}")
+    pred, target = _pair(pred, target, "mse")
+    total = sum_values([(p - t) ** 2 for p, t in zip(pred, target)])
+    return total / len(pred) if reduction == "mean" else total
+
+
+def binary_cross_entropy(pred: Sequence[Any], target: Sequence[Any]) -> Value:
+    """Mean of -(t ln p + (1-t) ln(1-p)) for probabilities p; finite even when p is exactly 0 or 1.
+
+    >>> round(binary_cross_entropy([Value(0.5)], [1]).data, 6)
+    0.693147
+    """
+    pred, target = _pair(pred, target, "binary_cross_entropy")
+    return sum_values([apply(ops.BCE, p, t) for p, t in zip(pred, target)]) / len(pred)
+
+
+def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
+    """Mean of relu(1 - label * score) with labels +1 or -1 (the SVM 'max-margin' loss).
+
+    >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data
+    0.25
+    """
+    scores, labels = _pair(scores, labels, "hinge")
+    for i, y in enumerate(labels):
+        if getattr(y, "data", y) not in (1, -1):
+            raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at index {i}")
+    return sum_values([(1 - y * s).relu() for s, y in zip(scores, labels)]) / len(scores)
+
+
+def l2(params: Iterable[Value]) -> Value:
+    """Sum of squares of the parameters (weight decay); d/dp = 2 p.
+
+    >>> l2([Value(3.0), Value(4.0)]).data
+    25.0
+    """
+    return sum_values([p * p for p in params])
+
+
+LOSSES = {"mse": mse, "binary_cross_entropy": binary_cross_entropy, "hinge": hinge}
+
+
+def get_loss(name: str) -> Any:
+    """The loss called `name`; ValueError listing the choices for an unknown name."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(map(repr, LOSSES))}") from None
