@@ -1,0 +1,122 @@
+"""A vectorized NumPy MLP with hand-written forward and backward: the oracle for the engine.
+
+Same architectures and conventions as `nn.MLP`: weights (n_in, n_out), biases (n_out,)
+or None, an activation on hidden layers and `output_activation` on the last, losses over
+all outputs of a batch flattened in row order (sample by sample), exactly as one would
+pass the engine's predictions to `nn.mse` and friends.
+
+>>> net = ReferenceMLP([np.array([[0.5], [-1.0]])], activation="linear", output_activation="linear")
+>>> net.forward(np.array([[2.0, 3.0]]))
+array([[-2.]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp of a negative number only, as in the engine, so nothing overflows.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# name -> (forward f(z), derivative f'(z) written with z and a = f(z))
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "relu": (lambda z: np.where(z > 0, z, 0.0), lambda z, a: (z > 0).astype(float)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+}
+
+
+def _floored_log(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.where(x > np.exp(BCE_LOG_FLOOR), np.log(np.maximum(x, 1e-300)), BCE_LOG_FLOOR)
+
+
+def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
+    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand."""
+    p, t = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
+    if p.shape != t.shape:
+        raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
+    n = p.size
+    if name == "mse":
+        diff = p - t
+        scale = 1.0 / n if reduction == "mean" else 1.0
+        return scale * np.sum(diff * diff), scale * 2.0 * diff
+    if name == "binary_cross_entropy":
+        losses = -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
+        return np.mean(losses), (p - t) / np.maximum(p * (1.0 - p), BCE_EPS) / n
+    if name == "hinge":
+        margin = 1.0 - t * p
+        return np.mean(np.maximum(margin, 0.0)), np.where(margin > 0, -t, 0.0) / n
+    raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
+
+
+class ReferenceMLP:
+    """The MLP of `nn.MLP` on whole batches: forward, then backward by the chain rule in matrix form."""
+
+    def __init__(
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray] | None = None,
+        activation: str = "relu", output_activation: str = "linear",
+    ) -> None:
+        for name in (activation, output_activation):
+            if name not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+        self.weights = [np.array(w, dtype=float) for w in weights]
+        self.biases = None if biases is None else [np.array(b, dtype=float) for b in biases]
+        n = len(self.weights)
+        self.activations = [activation] * (n - 1) + [output_activation]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs of shape (batch, n_out); remembers what backward needs."""
+        a = np.asarray(x, dtype=float)
+        self._inputs, self._zs, self._outs = [], [], []
+        for i, w in enumerate(self.weights):
+            z = a @ w + (self.biases[i] if self.biases is not None else 0.0)
+            self._inputs.append(a)
+            a = ACTIVATIONS[self.activations[i]][0](z)
+            self._zs.append(z)
+            self._outs.append(a)
+        return a
+
+    def backward(self, d_out: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Gradients (dW per layer, db per layer or None) given d loss / d outputs of the last forward."""
+        d_weights, d_biases = [], []
+        delta = np.asarray(d_out, dtype=float).reshape(self._outs[-1].shape)
+        for i in reversed(range(len(self.weights))):
+            delta = delta * ACTIVATIONS[self.activations[i]][1](self._zs[i], self._outs[i])  # through f
+            d_weights.append(self._inputs[i].T @ delta)  # z = a W + b: dL/dW = a^T delta
+            d_biases.append(delta.sum(axis=0))  # and dL/db = sum over the batch of delta
+            delta = delta @ self.weights[i].T  # and dL/da = delta W^T, for the layer below
+        d_weights.reverse()
+        d_biases.reverse()
+        return d_weights, (d_biases if self.biases is not None else None)
+
+    def loss_and_grads(
+        self, x: np.ndarray, target: np.ndarray, loss: str = "mse", reduction: str = "mean", l2: float = 0.0
+    ) -> tuple[float, list[np.ndarray], list[np.ndarray] | None]:
+        """loss(forward(x), target) + l2 * sum of squared parameters, and its gradients."""
+        out = self.forward(x)
+        value, d_out = loss_and_grad(loss, out, np.asarray(target, dtype=float).reshape(out.shape), reduction)
+        d_weights, d_biases = self.backward(d_out)
+        if l2:
+            params = self.weights + (self.biases or [])
+            value = value + l2 * sum(np.sum(p * p) for p in params)
+            d_weights = [dw + 2.0 * l2 * w for dw, w in zip(d_weights, self.weights)]
+            if d_biases is not None:
+                d_biases = [db + 2.0 * l2 * b for db, b in zip(d_biases, self.biases)]
+        return float(value), d_weights, d_biases
+
+    def sgd_step(self, d_weights: list[np.ndarray], d_biases: list[np.ndarray] | None, lr: float) -> None:
+        """Gradient descent: every parameter moves by -lr times its gradient."""
+        for w, dw in zip(self.weights, d_weights):
+            w -= lr * dw
+        if self.biases is not None and d_biases is not None:
+            for b, db in zip(self.biases, d_biases):
+                b -= lr * db

@@ -1,0 +1,162 @@
+"""Value: construction, operators, identity, bad input and numerics."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograd import Value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        3,
+        2.5,
+        True,
+        np.float64(1.5),
+        np.float32(0.5),
+        np.int64(7),
+        np.bool_(True),
+        np.array(4.0),
+        np.array([2.0]),
+        Fraction(1, 4),
+    ],
+)
+def test_value_accepts_real_numbers_and_stores_a_python_float(data):
+    v = Value(data)
+    assert type(v.data) is float
+    assert v.data == float(np.asarray(data).item()) if not isinstance(data, Fraction) else v.data == 0.25
+
+
+@pytest.mark.parametrize(
+    ("data", "type_name"),
+    [
+        ("abc", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        ([1.0], "list"),
+        (np.array([1.0, 2.0]), "ndarray"),
+        (np.complex128(1), "complex128"),
+    ],
+)
+def test_value_rejects_non_real_input_with_type_error_naming_the_type(data, type_name):
+    with pytest.raises(TypeError, match=f"needs a real number, got {type_name}"):
+        Value(data)
+
+
+def test_value_of_a_value_says_to_use_the_value_itself():
+    with pytest.raises(TypeError, match="use the Value itself"):
+        Value(Value(1.0))
+
+
+def test_attributes_of_leaf_and_node():
+    a = Value(2.0, label="a")
+    assert (a.data, a.grad, a.label, a.op, a.parents) == (2.0, 0.0, "a", "", ())
+    c = a * 3
+    assert c.op == "*" and c.parents[0] is a and c.parents[1].data == 3.0
+    assert repr(c) == "Value(data=6.0, grad=0.0, op='*')"
+    assert repr(a) == "Value(data=2.0, grad=0.0, label='a')"
+
+
+def test_operators_accept_numbers_on_either_side_in_operand_order():
+    a = Value(6.0)
+    cases = {
+        "a + 2": (a + 2, 8.0),
+        "2 + a": (2 + a, 8.0),
+        "a - 2": (a - 2, 4.0),
+        "2 - a": (2 - a, -4.0),
+        "a * 2": (a * 2, 12.0),
+        "2 * a": (2 * a, 12.0),
+        "a / 2": (a / 2, 3.0),
+        "2 / a": (2 / a, 1 / 3),
+        "a ** 2": (a**2, 36.0),
+        "2 ** a": (2**a, 64.0),
+        "a ** a": (a**a, 6.0**6),
+        "-a": (-a, -6.0),
+        "abs(-a)": (abs(-a), 6.0),
+    }
+    for text, (value, expected) in cases.items():
+        assert value.data == pytest.approx(expected, rel=1e-15), text
+    assert (2 - a).parents[1] is a  # the number is wrapped as the first operand
+    assert (a**2).op == "**2" and len((a**2).parents) == 1
+
+
+def test_a_times_a_keeps_both_parents_and_doubles_the_gradient():
+    a = Value(3.0)
+    b = a * a
+    assert b.parents == (a, a)
+    b.backward()
+    assert a.grad == 6.0
+
+
+def test_equality_and_hash_are_identity_and_build_no_nodes():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert isinstance(a == b, bool)
+    assert len({a, b, a}) == 2
+    assert {a: "x"}[a] == "x"
+
+
+def test_sigmoid_and_tanh_never_overflow():
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).sigmoid().data == 1.0
+    assert Value(1000.0).tanh().data == 1.0
+    assert Value(-1000.0).tanh().data == -1.0
+    x = Value(-1000.0)
+    x.sigmoid().backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Value(-0.5).log(), r"log: input must be > 0, got -0.5"),
+        (lambda: Value(0.0).log(), r"log: input must be > 0, got 0.0"),
+        (lambda: Value(-2.0) ** 0.5, r"pow: a negative base needs an integer exponent, not 0.5, got -2.0"),
+        (lambda: Value(-2.0) ** Value(0.5), r"pow: a negative base needs an integer exponent"),
+        (lambda: Value(0.0) ** -1, r"pow: zero cannot be raised to a negative power \(-1.0\), got 0.0"),
+        (lambda: Value(-1.0).sqrt(), r"sqrt: input must be >= 0, got -1.0"),
+    ],
+)
+def test_out_of_domain_input_raises_value_error_naming_op_and_value(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_negative_base_with_integer_exponent_is_fine():
+    x = Value(-2.0)
+    y = x**3
+    y.backward()
+    assert (y.data, x.grad) == (-8.0, 12.0)
+
+
+def test_exp_past_float_range_raises_overflow_error_with_advice():
+    assert Value(709.0).exp().data == math.exp(709.0)
+    with pytest.raises(OverflowError, match=r"exp: result overflows float64 for input 710.0"):
+        Value(710.0).exp()
+
+
+def test_division_by_zero_names_the_op():
+    with pytest.raises(ZeroDivisionError, match="div: division by zero"):
+        Value(1.0) / 0
+
+
+def test_backward_failure_names_the_op_and_inputs():
+    x = Value(0.0)
+    y = x**0.5  # defined at 0, but its slope is not
+    with pytest.raises(ZeroDivisionError, match=r"backward through '\*\*0.5' at inputs \(0.0\)"):
+        y.backward()
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
+
+
+def test_exponent_must_be_a_real_number():
+    with pytest.raises(TypeError, match="the exponent of \\*\\* needs a real number, got str"):
+        Value(2.0) ** "2"
