@@ -19,12 +19,16 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
-def get_activation(name: str) -> Callable[[Value], Value]:
-    """The activation called `name`; ValueError listing the choices for an unknown name.
+def get_activation(name: str | Callable[[Value], Value]) -> Callable[[Value], Value]:
+    """The activation called `name` (a callable, such as a custom op, is used as it is).
+
+    ValueError listing the choices for an unknown name.
 
     >>> get_activation("tanh")(Value(0.0)).data
     0.0
     """
+    if callable(name):
+        return name
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):

@@ -50,7 +50,7 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
     """
     scores, labels = _pair(scores, labels, "hinge")
     for i, y in enumerate(labels):
-        if getattr(y, "data", y) not in (1, -1):
+        if (y.data if isinstance(y, Value) else y) not in (1, -1):
             raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at index {i}")
     return sum_values([(1 - y * s).relu() for s, y in zip(scores, labels)]) / len(scores)
 

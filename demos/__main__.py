@@ -1,0 +1,50 @@
+"""List and run the demos: `python -m demos` lists them, `python -m demos NAME [args]` runs one,
+`python -m demos --all` runs every one (add --quick to shorten the 60,000-step tutorial run)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+# name -> (what it teaches, extra arguments under --quick)
+DEMOS = {
+    "engine_tour": ("build an expression, backward, read the gradients and the op table", []),
+    "delta_rule_networks": ("the iamtrask 3-1 and 3-4-1 nets: the delta rule is gradient descent", ["--steps", "20001"]),
+    "cross_entropy_curve": ("watch the cross-entropy loss fall; saves out/cross_entropy_loss.png", []),
+    "backprop_by_hand": ("the hand-worked 2-2-1 example, number by number, and its slip", []),
+    "regression_linear_output": ("a 2-4-1 regression net; engine vs NumPy reference vs the tutorial", ["--steps", "3000"]),
+    "buggy_sigmoid_derivative": ("a derivative bug that still trains, reproduced with a custom op", []),
+    "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
+}
+
+
+def list_demos() -> None:
+    print(__doc__)
+    for name, (what, _) in DEMOS.items():
+        print(f"  {name:<26} {what}")
+
+
+def run(name: str, args: list[str]) -> None:
+    if name not in DEMOS:
+        raise SystemExit(f"unknown demo {name!r}; `python -m demos` lists them")
+    print(f"\n=== {name}: {DEMOS[name][0]}\n")
+    start = time.perf_counter()
+    importlib.import_module(f"demos.{name}").main(args)
+    print(f"\n=== {name} done in {time.perf_counter() - start:.1f} s")
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] in ("-h", "--help", "--list"):
+        list_demos()
+    elif argv[0] == "--all":
+        quick = "--quick" in argv
+        for name, (_, quick_args) in DEMOS.items():
+            run(name, quick_args if quick else [])
+        print("\nPictures are in out/:", ", ".join(sorted(p.name for p in __import__("demos.common").common.out_dir().iterdir())))
+    else:
+        run(argv[0], argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
