@@ -10,10 +10,16 @@ import time
 # name -> (what it teaches, extra arguments under --quick)
 DEMOS = {
     "engine_tour": ("build an expression, backward, read the gradients and the op table", []),
-    "delta_rule_networks": ("the iamtrask 3-1 and 3-4-1 nets: the delta rule is gradient descent", ["--steps", "20001"]),
+    "delta_rule_networks": (
+        "the iamtrask 3-1 and 3-4-1 nets: the delta rule is gradient descent",
+        ["--steps", "20001"],
+    ),
     "cross_entropy_curve": ("watch the cross-entropy loss fall; saves out/cross_entropy_loss.png", []),
     "backprop_by_hand": ("the hand-worked 2-2-1 example, number by number, and its slip", []),
-    "regression_linear_output": ("a 2-4-1 regression net; engine vs NumPy reference vs the tutorial", ["--steps", "3000"]),
+    "regression_linear_output": (
+        "a 2-4-1 regression net; engine vs NumPy reference vs the tutorial",
+        ["--steps", "3000"],
+    ),
     "buggy_sigmoid_derivative": ("a derivative bug that still trains, reproduced with a custom op", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
 }
@@ -41,7 +47,10 @@ def main(argv: list[str]) -> None:
         quick = "--quick" in argv
         for name, (_, quick_args) in DEMOS.items():
             run(name, quick_args if quick else [])
-        print("\nPictures are in out/:", ", ".join(sorted(p.name for p in __import__("demos.common").common.out_dir().iterdir())))
+        print(
+            "\nPictures are in out/:",
+            ", ".join(sorted(p.name for p in __import__("demos.common").common.out_dir().iterdir())),
+        )
     else:
         run(argv[0], argv[1:])
 

@@ -56,7 +56,9 @@ def document_procedure() -> list[float]:
     return [W_HIDDEN[i][j] + deltas[j] * INPUTS[i] for j in range(2) for i in range(2)]
 
 
-def general_formulas_2_3_2(w_in: np.ndarray, w_out: np.ndarray, x: list[float], target: list[float], eta: float):
+def general_formulas_2_3_2(
+    w_in: np.ndarray, w_out: np.ndarray, x: list[float], target: list[float], eta: float
+):
     """The document's general 2-3-2 rules, written out as it states them (old weights for hidden deltas)."""
     out_h = [_sigmoid(sum(x[i] * w_in[i, j] for i in range(2))) for j in range(3)]
     out_o = [_sigmoid(sum(out_h[j] * w_out[j, k] for j in range(3))) for k in range(2)]
@@ -71,20 +73,26 @@ def main(argv: list[str] | None = None) -> None:
     print(__doc__)
     e = engine_step()
     show_rows(
-        [("top hidden output", 0.68, e["hidden"][0]), ("bottom hidden output", 0.6637, e["hidden"][1]),
-         ("final output", 0.69, e["output"]), ("output delta", -0.0406, e["delta"]),
-         ("w1 new (top -> out)", DOC_OUTPUT_WEIGHTS[0], e["output_weights"][0]),
-         ("w2 new (bottom -> out)", DOC_OUTPUT_WEIGHTS[1], e["output_weights"][1])],
+        [
+            ("top hidden output", 0.68, e["hidden"][0]),
+            ("bottom hidden output", 0.6637, e["hidden"][1]),
+            ("final output", 0.69, e["output"]),
+            ("output delta", -0.0406, e["delta"]),
+            ("w1 new (top -> out)", DOC_OUTPUT_WEIGHTS[0], e["output_weights"][0]),
+            ("w2 new (bottom -> out)", DOC_OUTPUT_WEIGHTS[1], e["output_weights"][1]),
+        ],
         ("quantity", "document (rounded)", "engine (exact float64)"),
     )
     print("\nHidden layer, three ways:")
     rows = zip(HIDDEN_NAMES, DOC_HIDDEN_WEIGHTS, document_procedure(), e["hidden_weights"])
     show_rows(list(rows), ("weight", "document printed", "document's procedure", "true gradient (engine)"))
-    print("\n  The first two columns differ by the document's rounding. The last differs from both because"
-          "\n  the document multiplies the hidden deltas by the output weights it has just updated"
-          "\n  (0.272392, 0.87305) instead of the old ones (0.3, 0.9); the gradient of this step's loss uses"
-          "\n  the old ones. The document's own general 2-3-2 formulas do use the old weights, and they match"
-          "\n  the engine exactly (see tests/test_tutorials.py).")
+    print(
+        "\n  The first two columns differ by the document's rounding. The last differs from both because"
+        "\n  the document multiplies the hidden deltas by the output weights it has just updated"
+        "\n  (0.272392, 0.87305) instead of the old ones (0.3, 0.9); the gradient of this step's loss uses"
+        "\n  the old ones. The document's own general 2-3-2 formulas do use the old weights, and they match"
+        "\n  the engine exactly (see tests/test_tutorials.py)."
+    )
 
 
 if __name__ == "__main__":

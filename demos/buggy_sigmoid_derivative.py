@@ -52,14 +52,20 @@ def main(argv: list[str] | None = None) -> None:
     doc_w, doc_b, doc_p = train(sigmoid_as_documented)
     true_w, true_b, true_p = train("sigmoid")
     show_rows(
-        [("weight 1", DOC_WEIGHTS[0], doc_w[0], true_w[0]), ("weight 2", DOC_WEIGHTS[1], doc_w[1], true_w[1]),
-         ("bias", DOC_BIAS, doc_b, true_b), ("prediction for [0, 1]", DOC_PREDICTION, doc_p, true_p)],
+        [
+            ("weight 1", DOC_WEIGHTS[0], doc_w[0], true_w[0]),
+            ("weight 2", DOC_WEIGHTS[1], doc_w[1], true_w[1]),
+            ("bias", DOC_BIAS, doc_b, true_b),
+            ("prediction for [0, 1]", DOC_PREDICTION, doc_p, true_p),
+        ],
         ("", "document", "engine, document's derivative", "engine, true gradient"),
     )
     z = Value(0.3)
     sigmoid_as_documented(z).backward()
-    print(f"\n  slope at z = 0.3: document's rule {z.grad:.7f}, true sigmoid'(0.3) "
-          f"{Value(0.3).sigmoid().data * (1 - Value(0.3).sigmoid().data):.7f}")
+    print(
+        f"\n  slope at z = 0.3: document's rule {z.grad:.7f}, true sigmoid'(0.3) "
+        f"{Value(0.3).sigmoid().data * (1 - Value(0.3).sigmoid().data):.7f}"
+    )
     print("  `python -m demos gradient_checking` shows gradcheck catching this rule.")
 
 

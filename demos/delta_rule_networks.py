@@ -16,8 +16,14 @@ from demos.common import TRASK_X, TRASK_Y, Progress, show_rows
 from nn import MLP, SGD, mse
 
 DOC_OUTPUT_3_1 = [0.00966449, 0.00786506, 0.99358898, 0.99211957]  # as printed (8 digits)
-DOC_ERRORS_3_4_1 = [0.4685343254580603, 0.005002426725395313, 0.00345440546153305,
-                    0.002786557019672355, 0.0023941155055209216, 0.0021288852682254146]
+DOC_ERRORS_3_4_1 = [
+    0.4685343254580603,
+    0.005002426725395313,
+    0.00345440546153305,
+    0.002786557019672355,
+    0.0023941155055209216,
+    0.0021288852682254146,
+]
 
 
 def initial_weights(*shapes: tuple[int, int]) -> list[np.ndarray]:
@@ -30,7 +36,9 @@ def sigmoid_net(weights: list[np.ndarray]) -> MLP:
     return MLP.from_arrays(weights, None, activation="sigmoid", output_activation="sigmoid")
 
 
-def train(model: MLP, steps: int, report_every: int = 0, progress: bool = False) -> tuple[list[float], list[float]]:
+def train(
+    model: MLP, steps: int, report_every: int = 0, progress: bool = False
+) -> tuple[list[float], list[float]]:
     """Full-batch gradient descent, lr 1, on 0.5 * sum of squared errors.
 
     Returns the outputs of the last forward pass (the tutorial prints l1 from its last
@@ -61,7 +69,9 @@ def run_3_1() -> list[float]:
 
 def run_3_4_1(steps: int = 60_000, progress: bool = False) -> list[float]:
     """The two-layer net: mean |error| before steps 0, 10,000, 20,000, ... (below `steps`)."""
-    _, errors = train(sigmoid_net(initial_weights((3, 4), (4, 1))), steps, report_every=10_000, progress=progress)
+    _, errors = train(
+        sigmoid_net(initial_weights((3, 4), (4, 1))), steps, report_every=10_000, progress=progress
+    )
     return errors
 
 
@@ -74,10 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     show_rows(list(zip(TRASK_X, DOC_OUTPUT_3_1, run_3_1())), ("input", "document", "engine"))
     print(f"\nTwo layers (3-4-1), {args.steps:,} steps: mean |y - out| every 10,000 steps")
     errors = run_3_4_1(args.steps, progress=True)
-    show_rows([(10_000 * i, d, e) for i, (d, e) in enumerate(zip(DOC_ERRORS_3_4_1, errors))],
-              ("step", "document", "engine"))
-    print("\nThe numbers agree to about 1e-12: both sides round the same float64 operations,"
-          " only the order of a few sums differs.")
+    show_rows(
+        [(10_000 * i, d, e) for i, (d, e) in enumerate(zip(DOC_ERRORS_3_4_1, errors))],
+        ("step", "document", "engine"),
+    )
+    print(
+        "\nThe numbers agree to about 1e-12: both sides round the same float64 operations,"
+        " only the order of a few sums differs."
+    )
 
 
 if __name__ == "__main__":

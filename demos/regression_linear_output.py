@@ -56,7 +56,7 @@ def train_reference(weights: list[np.ndarray], steps: int, lr: float = DOC_LR) -
     """The same training with the vectorized NumPy reference."""
     net = ReferenceMLP(weights, None, activation="sigmoid", output_activation="linear")
     for _ in range(steps):
-        _, dw, db = net.loss_and_grads(np.array(X, float), np.array(Y, float), "mse", reduction="sum")
+        _, dw, _db = net.loss_and_grads(np.array(X, float), np.array(Y, float), "mse", reduction="sum")
         net.sgd_step([0.5 * g for g in dw], None, lr)  # 0.5 * sum of squares
     return net
 
@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     print(__doc__)
     weights = initial_weights()
     _, doc_lr_losses = train_engine(weights, 1000, DOC_LR)
-    print(f"lr {DOC_LR}: the last losses of 1,000 steps alternate: {[round(v, 4) for v in doc_lr_losses[-4:]]}\n")
+    print(
+        f"lr {DOC_LR}: the last losses of 1,000 steps alternate:"
+        f" {[round(v, 4) for v in doc_lr_losses[-4:]]}\n"
+    )
     model, losses = train_engine(weights, args.steps, STABLE_LR, progress=True)
     reference = train_reference(weights, args.steps, STABLE_LR)
     document = train_document(weights, args.steps, STABLE_LR)
@@ -92,8 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     show_rows(rows, ("input", "target", "engine", "NumPy reference", "tutorial's update"))
     gap = max(np.max(np.abs(a - b)) for a, b in zip(model.to_arrays()[0], reference.weights))
     print(f"\n  largest weight difference engine vs reference: {gap:.2e} (rounding only)")
-    print("  The tutorial's update is not the gradient: with the stale-weight slip it takes another path"
-          "\n  through weight space, so after the same number of steps its fit differs.")
+    print(
+        "  The tutorial's update is not the gradient: with the stale-weight slip it takes another path"
+        "\n  through weight space, so after the same number of steps its fit differs."
+    )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     model, history = train(args.steps, progress=True)
     seconds = time.perf_counter() - start
-    for k in list(range(0, args.steps, 10)) + [args.steps - 1]:
+    for k in [*list(range(0, args.steps, 10)), args.steps - 1]:
         print(f"  step {k:3d}  loss {history[k][0]:.6f}  accuracy {history[k][1]:.0%}")
     print(f"\n  {seconds / args.steps * 1000:.1f} ms per training step")
     print(f"  decision boundary saved to {plot(model)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -48,7 +50,9 @@ class TestBackpropByHand:  # seed 003
         assert e["hidden"] == pytest.approx([0.6802671966986485, 0.6637386974043528], rel=RTOL_ONE_STEP)
         assert e["output"] == pytest.approx(0.6902834929076443, rel=RTOL_ONE_STEP)
         assert e["delta"] == pytest.approx(-0.04068112511233903, rel=RTOL_ONE_STEP)
-        assert e["output_weights"] == pytest.approx([0.27232596506128215, 0.8729983630089926], rel=RTOL_ONE_STEP)
+        assert e["output_weights"] == pytest.approx(
+            [0.27232596506128215, 0.8729983630089926], rel=RTOL_ONE_STEP
+        )
 
     def test_document_rounded_values_are_within_its_rounding(self):
         # The document rounds delta to -0.0406 and the hidden outputs to 0.68 and 0.6637 first.
@@ -60,10 +64,12 @@ class TestBackpropByHand:  # seed 003
         true_gradient = hand.engine_step()["hidden_weights"]
         procedure = hand.document_procedure()
         assert true_gradient == pytest.approx(
-            [0.09907092883919034, 0.7976109598722038, 0.39713992422755456, 0.592645519442283], rel=RTOL_ONE_STEP
+            [0.09907092883919034, 0.7976109598722038, 0.39713992422755456, 0.592645519442283],
+            rel=RTOL_ONE_STEP,
         )
         assert procedure == pytest.approx(
-            [0.09915663266507302, 0.7978313411387592, 0.3972257317028594, 0.5928661672359241], rel=RTOL_ONE_STEP
+            [0.09915663266507302, 0.7978313411387592, 0.3972257317028594, 0.5928661672359241],
+            rel=RTOL_ONE_STEP,
         )
         # The printed values follow the document's procedure, within its rounding and truncation to
         # 4-5 decimals (0.5928 is 0.59287 truncated)...
@@ -96,7 +102,7 @@ class TestCrossEntropyCurve:  # seed 000
         assert len(losses) == 200
         assert losses[0] == pytest.approx(curve.DOC_FIRST_LOSS, rel=RTOL_ONE_STEP)
         assert losses[-1] == pytest.approx(curve.DOC_LAST_LOSS, rel=RTOL_TRAINED)
-        assert all(b < a for a, b in zip(losses, losses[1:]))  # the plotted curve falls at every step
+        assert all(b < a for a, b in itertools.pairwise(losses))  # the plotted curve falls at every step
 
     def test_loss_curve_png_is_written(self, tmp_path, monkeypatch):
         monkeypatch.setenv("DEMO_OUT", str(tmp_path))
