@@ -237,3 +237,11 @@ def test_custom_op_rejects_builtin_names_and_bad_rules():
     bad = op("bad_forward", lambda x: "oops", lambda x, out: 1.0)
     with pytest.raises(TypeError, match="op 'bad_forward' forward result needs a real number, got str"):
         bad(Value(1.0))
+
+
+def test_pow_mixed_partial_at_zero_exponent_is_symmetric():
+    # y = (1 + a**2) ** tanh(b) at a = 1, b = 0: d2y/da db = sech(b)**2 * 2a / (1 + a**2) = 1 both ways.
+    a, b = Value(1.0), Value(0.0)
+    dy_da, dy_db = grad((1 + a * a) ** b.tanh(), [a, b], create_graph=True)
+    assert grad(dy_da, [b]) == [1.0]
+    assert grad(dy_db, [a]) == [1.0]

@@ -40,6 +40,10 @@ def test_backward_and_second_derivatives_match_torch(program, xs):
     assume(all(abs(n.data) < 1e3 for n in nodes))
     # relu at exactly 0 is the one place the two libraries may choose different conventions.
     assume(all(n.parents[0].data != 0.0 for n in nodes if n.op == "relu"))
+    # PyTorch's pow backward masks its x-gradient where the exponent is exactly 0, which drops the
+    # mixed second derivative there (its Hessian comes out asymmetric); the engine's is the closed
+    # form, see test_pow_mixed_partial_at_zero_exponent_is_symmetric. Keep torch away from that point.
+    assume(all(n.parents[1].data != 0.0 for n in nodes if n.op == "**"))
     first = grad(y, leaves, create_graph=True)
     expected_first, expected_hessian = torch_grads(program, xs)
     for k in range(3):
