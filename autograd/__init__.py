@@ -8,7 +8,10 @@
 11.389056
 """
 
+from autograd.check import GradcheckError, gradcheck, gradcheck_second_order, numerical_grad
 from autograd.custom import op
+from autograd.draw import draw_dot, render
+from autograd.explain import explain_backward
 from autograd.functions import dot, sum_values
 from autograd.graph import grad, topological_order
 from autograd.mode import is_grad_enabled, no_grad
@@ -17,12 +20,19 @@ from autograd.value import Value
 
 __all__ = [
     "OPS",
+    "GradcheckError",
     "Value",
     "dot",
+    "draw_dot",
+    "explain_backward",
     "grad",
+    "gradcheck",
+    "gradcheck_second_order",
     "is_grad_enabled",
     "no_grad",
+    "numerical_grad",
     "op",
+    "render",
     "sum_values",
     "table",
     "topological_order",

@@ -39,7 +39,7 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
+def local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
     """The op's local partials at these arguments, always as a tuple, with a readable error."""
     try:
         local = node._op.derivative(*args, out)
@@ -68,7 +68,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
         if not parents:
             continue
         upstream = node.grad
-        local = _local_derivatives(node, [p.data for p in parents], node.data)
+        local = local_derivatives(node, [p.data for p in parents], node.data)
         for parent, slope in zip(parents, local):
             parent.grad += slope * upstream  # the chain rule, and the sum over paths
 
@@ -104,9 +104,9 @@ def grad(
                 continue
             upstream = grads[node]
             if create_graph:
-                local = _local_derivatives(node, parents, node)
+                local = local_derivatives(node, parents, node)
             else:
-                local = _local_derivatives(node, [p.data for p in parents], node.data)
+                local = local_derivatives(node, [p.data for p in parents], node.data)
             for parent, slope in zip(parents, local):
                 contribution = slope * upstream
                 grads[parent] = (

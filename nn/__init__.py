@@ -12,6 +12,7 @@ True
 """
 
 from nn.activations import ACTIVATIONS, get_activation
+from nn.gradcheck import check_model_gradients
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, hinge, l2, mse
 from nn.module import Module
@@ -27,6 +28,7 @@ __all__ = [
     "Module",
     "Neuron",
     "binary_cross_entropy",
+    "check_model_gradients",
     "get_activation",
     "hinge",
     "l2",

@@ -1,0 +1,65 @@
+"""Explain a backward pass: the table the tutorials work out by hand, one row per op, in the engine's order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograd.graph import local_derivatives, topological_order
+from autograd.value import Value
+
+
+@dataclass
+class BackwardStep:
+    """One op visited by backward: what flows in, the local slopes, and what goes to each parent."""
+
+    node: str
+    op: str
+    upstream: float  # d root / d node, complete when this step runs
+    parents: list[str]
+    local: list[float]  # d node / d parent (the op table's rule)
+    contributions: list[float]  # local * upstream: added to each parent's gradient
+
+    def __str__(self) -> str:
+        parts = ", ".join(
+            f"{p} += {loc:.6g} * {self.upstream:.6g} = {c:.6g}"
+            for p, loc, c in zip(self.parents, self.local, self.contributions)
+        )
+        return f"{self.node} = {self.op}({', '.join(self.parents)}): {parts}"
+
+
+class BackwardExplanation(list):
+    """The list of BackwardSteps; prints as one line per step."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(step) for step in self)
+
+
+def explain_backward(root: Value) -> BackwardExplanation:
+    """The steps `root.backward()` would take, as data, without touching any `.grad`.
+
+    Nodes are named by their label, or v0, v1, ... in topological order (as in draw_dot).
+
+    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    >>> c = a * b
+    >>> c.label = "c"
+    >>> print(explain_backward(c + a))
+    v3 = +(c, a): c += 1 * 1 = 1, a += 1 * 1 = 1
+    c = *(a, b): a += 3 * 1 = 3, b += 2 * 1 = 2
+    """
+    order = topological_order(root)
+    names = {node: node.label or f"v{i}" for i, node in enumerate(order)}
+    grads = {root: 1.0}
+    steps = BackwardExplanation()
+    for node in reversed(order):
+        if not node.parents:
+            continue
+        upstream = grads.get(node, 0.0)
+        local = local_derivatives(node, [p.data for p in node.parents], node.data)
+        contributions = [float(d) * upstream for d in local]
+        for parent, c in zip(node.parents, contributions):
+            grads[parent] = grads.get(parent, 0.0) + c
+        steps.append(
+            BackwardStep(names[node], node.op, upstream, [names[p] for p in node.parents],
+                         [float(d) for d in local], contributions)
+        )
+    return steps
