@@ -75,17 +75,18 @@ class GradcheckReport:
         return not self.failures
 
     def __str__(self) -> str:
+        width = max([len(r.name) + 2 for r in self.rows] + [8])
         verdict = "passed" if self else f"FAILED: {len(self.failures)} of {len(self.rows)} entries out of tolerance"
         lines = [
             f"{self.title} {verdict} (eps={self.eps:g}, pass when |analytic - numeric| <= "
             f"{self.atol:g} + {self.rtol:g} * |numeric|)",
-            f"  {'':2}{'input':<14}{'value':>13}{'analytic':>16}{'numeric':>16}{'abs err':>11}{'rel err':>11}",
+            f"  {'':2}{'input':<{width}}{'value':>13}{'analytic':>16}{'numeric':>16}{'abs err':>11}{'rel err':>11}",
         ]
         # Worst first, so the row to look at is at the top.
         for r in sorted(self.rows, key=lambda r: (r.ok, -r.abs_error)):
             mark = "  " if r.ok else "✗ "
             lines.append(
-                f"  {mark}{r.name:<14}{r.value:>13.6g}{r.analytic:>16.9g}{r.numeric:>16.9g}"
+                f"  {mark}{r.name:<{width}}{r.value:>13.6g}{r.analytic:>16.9g}{r.numeric:>16.9g}"
                 f"{r.abs_error:>11.2e}{r.rel_error:>11.2e}"
             )
         return "\n".join(lines)

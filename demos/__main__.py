@@ -21,6 +21,9 @@ DEMOS = {
         ["--steps", "3000"],
     ),
     "buggy_sigmoid_derivative": ("a derivative bug that still trains, reproduced with a custom op", []),
+    "graph_rendering": ("an expression and a neuron drawn with Graphviz; saves out/graph_*.svg", []),
+    "gradient_checking": ("gradcheck catches the tutorials' derivative slips; their fixes pass", []),
+    "newton_second_derivative": ("Newton's method with second derivatives from grad(create_graph=True)", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
 }
 

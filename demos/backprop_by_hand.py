@@ -56,9 +56,7 @@ def document_procedure() -> list[float]:
     return [W_HIDDEN[i][j] + deltas[j] * INPUTS[i] for j in range(2) for i in range(2)]
 
 
-def general_formulas_2_3_2(
-    w_in: np.ndarray, w_out: np.ndarray, x: list[float], target: list[float], eta: float
-):
+def general_formulas_2_3_2(w_in: np.ndarray, w_out: np.ndarray, x: list[float], target: list[float], eta: float):
     """The document's general 2-3-2 rules, written out as it states them (old weights for hidden deltas)."""
     out_h = [_sigmoid(sum(x[i] * w_in[i, j] for i in range(2))) for j in range(3)]
     out_o = [_sigmoid(sum(out_h[j] * w_out[j, k] for j in range(3))) for k in range(2)]

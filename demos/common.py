@@ -37,9 +37,7 @@ class Progress:
 
 def show_rows(rows: list[tuple], headers: tuple) -> None:
     """Print a small aligned table."""
-    cells = [[str(c) for c in headers]] + [
-        [f"{c:.10g}" if isinstance(c, float) else str(c) for c in r] for r in rows
-    ]
+    cells = [[str(c) for c in headers]] + [[f"{c:.10g}" if isinstance(c, float) else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for k, row in enumerate(cells):
         print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)))

@@ -58,9 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"\n  cross-entropy, first step: document {DOC_FIRST_LOSS!r}, engine {losses[0]!r}")
     print(f"  cross-entropy, last step:  document {DOC_LAST_LOSS!r}, engine {losses[-1]!r}")
-    print(
-        "\n  'After' is the output of the 200th forward pass, before its update, as the tutorial prints it."
-    )
+    print("\n  'After' is the output of the 200th forward pass, before its update, as the tutorial prints it.")
     print(f"  loss curve saved to {plot(losses)}")
 
 

@@ -36,9 +36,7 @@ def sigmoid_net(weights: list[np.ndarray]) -> MLP:
     return MLP.from_arrays(weights, None, activation="sigmoid", output_activation="sigmoid")
 
 
-def train(
-    model: MLP, steps: int, report_every: int = 0, progress: bool = False
-) -> tuple[list[float], list[float]]:
+def train(model: MLP, steps: int, report_every: int = 0, progress: bool = False) -> tuple[list[float], list[float]]:
     """Full-batch gradient descent, lr 1, on 0.5 * sum of squared errors.
 
     Returns the outputs of the last forward pass (the tutorial prints l1 from its last
@@ -69,9 +67,7 @@ def run_3_1() -> list[float]:
 
 def run_3_4_1(steps: int = 60_000, progress: bool = False) -> list[float]:
     """The two-layer net: mean |error| before steps 0, 10,000, 20,000, ... (below `steps`)."""
-    _, errors = train(
-        sigmoid_net(initial_weights((3, 4), (4, 1))), steps, report_every=10_000, progress=progress
-    )
+    _, errors = train(sigmoid_net(initial_weights((3, 4), (4, 1))), steps, report_every=10_000, progress=progress)
     return errors
 
 

@@ -26,18 +26,14 @@ def main(argv: list[str] | None = None) -> None:
     print("L = (a * b + c) * f, after L.backward():")
     for node in topological_order(L):
         print(
-            f"  {node.label:>2} = {node.data:6.2f}   dL/d{node.label} = {node.grad:6.2f}"
-            f"   (op {node.op or 'leaf'!r})"
+            f"  {node.label:>2} = {node.data:6.2f}   dL/d{node.label} = {node.grad:6.2f}   (op {node.op or 'leaf'!r})"
         )
     print("\n  dL/da = f * b = 6: the chain rule, read off the graph.")
     x = Value(0.5, label="x")
     y = x.tanh() * x
     (dy,) = grad(y, [x], create_graph=True)
     (d2y,) = grad(dy, [x])
-    print(
-        "\nSecond derivatives come from the same rules: y = x tanh(x) at 0.5:"
-        f" y' = {dy.data:.6f}, y'' = {d2y:.6f}"
-    )
+    print(f"\nSecond derivatives come from the same rules: y = x tanh(x) at 0.5: y' = {dy.data:.6f}, y'' = {d2y:.6f}")
     print("\nThe op table (autograd/ops.py), every local derivative the engine knows:")
     print("  " + table().replace("\n", "\n  "))
 

@@ -81,10 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     print(__doc__)
     weights = initial_weights()
     _, doc_lr_losses = train_engine(weights, 1000, DOC_LR)
-    print(
-        f"lr {DOC_LR}: the last losses of 1,000 steps alternate:"
-        f" {[round(v, 4) for v in doc_lr_losses[-4:]]}\n"
-    )
+    print(f"lr {DOC_LR}: the last losses of 1,000 steps alternate: {[round(v, 4) for v in doc_lr_losses[-4:]]}\n")
     model, losses = train_engine(weights, args.steps, STABLE_LR, progress=True)
     reference = train_reference(weights, args.steps, STABLE_LR)
     document = train_document(weights, args.steps, STABLE_LR)

@@ -98,9 +98,7 @@ def test_random_graph_second_derivatives_match_central_difference_of_grad(progra
             hi[j] += EPS
             lo[j] -= EPS
             vh, vl = [Value(v) for v in hi], [Value(v) for v in lo]
-            numeric = (grad(run_program(program, vh), vh)[k] - grad(run_program(program, vl), vl)[k]) / (
-                2 * EPS
-            )
+            numeric = (grad(run_program(program, vh), vh)[k] - grad(run_program(program, vl), vl)[k]) / (2 * EPS)
             assert abs(row[j] - numeric) <= 1e-5 * max(1.0, abs(numeric))  # differences of a difference: 10x
 
 

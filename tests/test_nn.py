@@ -54,9 +54,7 @@ def reference_loss(net, x, y, loss, l2_weight=0.0):
     return net.loss_and_grads(x, y, name, reduction, l2=l2_weight)
 
 
-@pytest.mark.parametrize(
-    ("activation", "loss", "bias"), list(itertools.product(ACTIVATIONS, LOSSES, [True, False]))
-)
+@pytest.mark.parametrize(("activation", "loss", "bias"), list(itertools.product(ACTIVATIONS, LOSSES, [True, False])))
 def test_mlp_grads_match_numpy_reference(activation, loss, bias):
     rng = np.random.RandomState(zlib.crc32(f"{activation}-{loss}-{bias}".encode()))  # stable across runs
     out_act = "sigmoid" if loss == "binary_cross_entropy" else activation
@@ -70,16 +68,12 @@ def test_mlp_grads_match_numpy_reference(activation, loss, bias):
         ReferenceMLP(weights, biases, activation, out_act), x, y, loss, l2_weight=1e-3
     )
     assert value.data == pytest.approx(ref_value, rel=RTOL_GRAD)
-    engine_weights_grad = [
-        np.array([[w.grad for w in n.w] for n in layer.neurons]).T for layer in model.layers
-    ]
+    engine_weights_grad = [np.array([[w.grad for w in n.w] for n in layer.neurons]).T for layer in model.layers]
     for mine, theirs in zip(engine_weights_grad, d_weights):
         np.testing.assert_allclose(mine, theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
     if bias:
         for layer, theirs in zip(model.layers, d_biases):
-            np.testing.assert_allclose(
-                [n.b.grad for n in layer.neurons], theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD
-            )
+            np.testing.assert_allclose([n.b.grad for n in layer.neurons], theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
@@ -220,9 +214,7 @@ def test_save_then_load_restores_every_parameter(tmp_path):
         ),
     ],
 )
-def test_load_of_a_damaged_file_names_the_problem_and_leaves_the_model_unchanged(
-    tmp_path, corrupt, error, message
-):
+def test_load_of_a_damaged_file_names_the_problem_and_leaves_the_model_unchanged(tmp_path, corrupt, error, message):
     path = tmp_path / "model.json"
     save(trained_model(), path)
     corrupt(path)

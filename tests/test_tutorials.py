@@ -50,9 +50,7 @@ class TestBackpropByHand:  # seed 003
         assert e["hidden"] == pytest.approx([0.6802671966986485, 0.6637386974043528], rel=RTOL_ONE_STEP)
         assert e["output"] == pytest.approx(0.6902834929076443, rel=RTOL_ONE_STEP)
         assert e["delta"] == pytest.approx(-0.04068112511233903, rel=RTOL_ONE_STEP)
-        assert e["output_weights"] == pytest.approx(
-            [0.27232596506128215, 0.8729983630089926], rel=RTOL_ONE_STEP
-        )
+        assert e["output_weights"] == pytest.approx([0.27232596506128215, 0.8729983630089926], rel=RTOL_ONE_STEP)
 
     def test_document_rounded_values_are_within_its_rounding(self):
         # The document rounds delta to -0.0406 and the hidden outputs to 0.68 and 0.6637 first.

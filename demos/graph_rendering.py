@@ -1,0 +1,51 @@
+"""See the graph: an expression and one neuron rendered with Graphviz, before and after backward.
+
+Each box is a Value (label, data, grad); each ellipse is the op that made it. Amber boxes are
+parameters, blue boxes inputs and constants. Before backward every grad is 0; after it, each box
+holds d(output)/d(box). The SVGs go to out/ (Graphviz's `dot` program is needed to render them).
+"""
+
+from __future__ import annotations
+
+from autograd import Value, draw_dot, explain_backward, render
+from demos.common import out_dir
+from nn import Neuron
+
+
+def expression():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    f = Value(-2.0, label="f")
+    loss = d * f
+    loss.label = "L"
+    return loss, []
+
+
+def neuron():
+    n = Neuron(2, activation="tanh", seed=0)
+    # micrograd's example numbers: the output is tanh(0.8813735870195432) = 0.7071
+    for w, name, value in zip(n.w, ("w1", "w2"), (-3.0, 1.0)):
+        w.label, w.data = name, value
+    n.b.label, n.b.data = "b", 6.8813735870195432
+    x = [Value(2.0, label="x1"), Value(0.0, label="x2")]
+    out = n(x)
+    out.label = "out"
+    return out, n.parameters()
+
+
+def main(argv: list[str] | None = None) -> None:
+    print(__doc__)
+    for name, build in (("expression", expression), ("neuron", neuron)):
+        root, params = build()
+        before = render(draw_dot(root, params=params), out_dir() / f"graph_{name}_before")
+        print(f"\n{name}: the steps backward will take:\n{explain_backward(root)}")
+        root.backward()
+        after = render(draw_dot(root, params=params), out_dir() / f"graph_{name}_after")
+        print(f"  saved {before} and {after}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""gradcheck (tested with deliberately wrong rules), draw_dot and explain_backward."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import graphviz
+import pytest
+
+from autograd import GradcheckError, Value, draw_dot, explain_backward, gradcheck, gradcheck_second_order, op, render
+from autograd import ops as op_table
+from demos import gradient_checking
+
+# (function, point, correct hand-written gradient, deliberately wrong gradient)
+RULES = {
+    "tanh": (Value.tanh, [0.5], lambda x: [1 - math.tanh(x) ** 2], lambda x: [1 - x**2]),
+    "sigmoid applied twice": (
+        Value.sigmoid,
+        [0.3],
+        gradient_checking.fixed_rule,
+        gradient_checking.buggy_rule,
+    ),
+    "product, swapped": (
+        lambda a, b: a * b.exp(),
+        [1.2, -0.4],
+        lambda a, b: [math.exp(b), a * math.exp(b)],
+        lambda a, b: [a * math.exp(b), math.exp(b)],
+    ),
+    "log, off by a factor": (Value.log, [3.0], lambda x: [1 / x], lambda x: [1.01 / x]),
+    "quotient, sign": (lambda a, b: a / b, [2.0, 5.0], lambda a, b: [1 / b, -a / b**2], lambda a, b: [1 / b, a / b**2]),
+}
+
+
+@pytest.mark.parametrize("name", list(RULES))
+def test_gradcheck_passes_correct_rules_and_catches_wrong_ones(name):
+    f, point, right, wrong = RULES[name]
+    assert gradcheck(f, point)  # the engine's own gradient
+    assert gradcheck(f, point, grad_fn=right)
+    report = gradcheck(f, point, grad_fn=wrong)
+    assert not report and report.failures
+    assert "FAILED" in str(report) and "✗" in str(report)
+
+
+def test_gradcheck_catches_a_wrong_custom_op_rule_in_first_and_second_order():
+    wrong_square = op("wrong_square", lambda x: x * x, lambda x, out: 2 * x + 0.01)
+    assert not gradcheck(wrong_square, [1.5])
+    right_cube = op("right_cube", lambda x: x**3, lambda x, out: 3 * x * x)
+    assert gradcheck(right_cube, [1.5]) and gradcheck_second_order(right_cube, [1.5])
+    # Right first derivative, wrong second: the rule uses a constant where it should use x.
+    frozen = op("frozen_square", lambda x: x * x, lambda x, out: 2 * op_table.value_of(x))
+    assert gradcheck(frozen, [1.5])
+    assert not gradcheck_second_order(frozen, [1.5])
+
+
+def test_gradcheck_raises_with_the_offending_input_and_both_values():
+    f, point, _, wrong = RULES["tanh"]
+    with pytest.raises(GradcheckError, match=r"x\[0\]: analytic 0.75 vs numeric 0.7864"):
+        gradcheck(f, point, grad_fn=wrong, raise_on_failure=True)
+
+
+def test_report_table_lists_worst_first_with_eps_and_tolerances():
+    report = gradcheck(lambda a, b: a * b, [2.0, 3.0], grad_fn=lambda a, b: [b, a + 0.5])
+    text = str(report).splitlines()
+    assert "eps=1e-06" in text[0] and "1e-05 + 0.001 * |numeric|" in text[0]
+    assert text[2].lstrip().startswith("✗ x[1]")  # the failing row first
+    assert [r.name for r in report.failures] == ["x[1]"]
+
+
+def test_tutorial_hand_backprop_fails_and_its_fix_passes():
+    stale, fixed = gradient_checking.network_checks()
+    assert not stale and fixed
+    assert {r.name for r in stale.failures} == {f"layers.0.neurons.{j}.w.{i}" for j in range(2) for i in range(2)}
+    buggy, fixed_neuron, custom = gradient_checking.neuron_checks()
+    assert not buggy and fixed_neuron and not custom
+    assert buggy.rows[0].analytic == pytest.approx(0.2304594, abs=5e-8)  # DESIGN.md's numbers
+    assert buggy.rows[0].numeric == pytest.approx(0.2444583, abs=5e-8)
+
+
+def test_draw_dot_source_has_records_op_nodes_and_two_edges_for_a_times_a():
+    a = Value(2.0, label="a")
+    b = a * a
+    b.backward()
+    source = draw_dot(b).source
+    assert source.count("v0 -> v1_op") == 2
+    assert "v1_op -> v1" in source
+    assert "{ a | data 2.0000 | grad 4.0000 }" in source
+    assert 'v1_op [label="*"' in source
+
+
+def test_draw_dot_is_stable_across_runs_and_marks_parameters():
+    def build():
+        w, x = Value(0.5, label="w"), Value(2.0, label="x")
+        return (w * x).tanh(), [w]
+
+    (r1, p1), (r2, p2) = build(), build()
+    assert draw_dot(r1, params=p1).source == draw_dot(r2, params=p2).source
+    assert "#f6d68b" in draw_dot(r1, params=p1).source  # the parameter's colour
+    assert "#f6d68b" not in draw_dot(r1).source
+
+
+def test_draw_dot_escapes_record_characters_in_labels():
+    v = Value(1.0, label="a|b{c}")
+    assert r"a\|b\{c\}" in draw_dot(v).source
+
+
+def test_draw_dot_refuses_huge_graphs_saying_how_to_raise_the_limit():
+    x = Value(1.0)
+    for _ in range(300):
+        x = x + 1.0
+    with pytest.raises(
+        ValueError, match=r"has 601 values, more than max_nodes=500; pass draw_dot\(root, max_nodes=601\)"
+    ):
+        draw_dot(x)
+    assert draw_dot(x, max_nodes=601)
+
+
+def test_draw_dot_rankdir():
+    assert "rankdir=TB" in draw_dot(Value(1.0), rankdir="TB").source
+    with pytest.raises(ValueError, match="rankdir must be"):
+        draw_dot(Value(1.0), rankdir="sideways")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (CI installs it)")
+def test_render_writes_an_svg(tmp_path):
+    path = render(draw_dot(Value(1.0, label="x") * 2), tmp_path / "g")
+    assert path.endswith(".svg") and "<svg" in open(path).read()
+
+
+def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
+    def missing(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "render", missing)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        render(draw_dot(Value(1.0)), tmp_path / "g")
+
+
+def test_explain_backward_matches_what_backward_computes():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = (x * w).tanh() + x
+    steps = explain_backward(y)
+    assert [s.op for s in steps] == ["+", "tanh", "*"]
+    totals = {}
+    for s in steps:
+        for parent, c in zip(s.parents, s.contributions):
+            totals[parent] = totals.get(parent, 0.0) + c
+    assert x.grad == 0.0  # explaining touches no .grad
+    y.backward()
+    assert totals["x"] == x.grad and totals["w"] == w.grad
+    assert "tanh" in str(steps)
