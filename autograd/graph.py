@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import nullcontext
+from operator import attrgetter
 from typing import Any
 
 from autograd.mode import no_grad
@@ -13,30 +14,26 @@ from autograd.value import Value
 def topological_order(root: Value) -> list[Value]:
     """Every node behind `root`, each after all of its parents; `root` comes last.
 
-    Iterative with an explicit stack: a recursive walk dies near Python's recursion limit
-    (~1000 nodes), and chains of a million nodes are normal in training loops.
-
     >>> a = Value(1.0, label="a")
     >>> b = a * a
     >>> [v.label or v.op for v in topological_order(b + a)]
     ['a', '*', '+']
     """
-    order: list[Value] = []
-    visited = {root}
-    # Each stack entry is a node and an iterator over the parents not yet looked at, so a
-    # node is finished (appended) only after every parent is.
-    stack = [(root, iter(root.parents))]
+    # Collect the graph with an explicit stack (recursion dies near Python's limit of ~1000
+    # nodes; chains of a million are normal), then sort by creation number: a node is always
+    # created after its parents, so that order is topological. It needs no bookkeeping per
+    # node beyond a set, and the sort runs in C.
+    seen = {root}
+    stack = [root]
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=_creation_index)
+
+
+_creation_index = attrgetter("_index")
 
 
 def local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
@@ -63,14 +60,31 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
             node.grad = 0.0
     root.grad += gradient
     # Reverse topological order: a node's gradient is complete before it is passed on.
-    for node in reversed(order):
-        parents = node.parents
-        if not parents:
-            continue
-        upstream = node.grad
-        local = local_derivatives(node, [p.data for p in parents], node.data)
-        for parent, slope in zip(parents, local):
-            parent.grad += slope * upstream  # the chain rule, and the sum over paths
+    # Written out for one and two parents (nearly every node): no list or zip per node.
+    node = root
+    try:
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
+            upstream = node.grad
+            if len(parents) == 2:
+                a, b = parents
+                slope_a, slope_b = node._op.derivative(a.data, b.data, node.data)
+                a.grad += slope_a * upstream  # the chain rule, and the sum over paths
+                b.grad += slope_b * upstream
+            elif len(parents) == 1:
+                a = parents[0]
+                slope = node._op.derivative(a.data, node.data)
+                a.grad += (slope[0] if type(slope) is tuple else slope) * upstream
+            else:
+                slopes = node._op.derivative(*[p.data for p in parents], node.data)
+                for parent, slope in zip(parents, slopes):
+                    parent.grad += slope * upstream
+    except (ArithmeticError, ValueError):
+        # Say which op failed, at which inputs (computing its slopes again raises the error).
+        local_derivatives(node, [p.data for p in node.parents], node.data)
+        raise
 
 
 def grad(

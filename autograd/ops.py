@@ -19,6 +19,7 @@ gradient and accumulates (the chain rule lives in one place, `autograd/graph.py`
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -223,7 +224,7 @@ def _sum_derivative(*xs_and_out: Any) -> tuple:
 
 def _dot_forward(*ws_then_xs: float) -> float:
     n = len(ws_then_xs) // 2
-    return sum(w * x for w, x in zip(ws_then_xs[:n], ws_then_xs[n:]))
+    return sum(map(operator.mul, ws_then_xs[:n], ws_then_xs[n:]))  # left to right, like a loop
 
 
 def _dot_derivative(*args: Any) -> tuple:
@@ -240,6 +241,26 @@ DOT = _builtin(
     "w_1*x_1 + ... + w_n*x_n (inputs w_1..w_n, x_1..x_n); d/dw_i = x_i, d/dx_i = w_i",
 )
 
+
+
+def _sse_forward(*ps_then_ts: float) -> float:
+    n = len(ps_then_ts) // 2
+    return sum((p - t) * (p - t) for p, t in zip(ps_then_ts[:n], ps_then_ts[n:]))
+
+
+def _sse_derivative(*args: Any) -> tuple:
+    # args = p_1..p_n, t_1..t_n, out. d/dp_i = 2 (p_i - t_i) and d/dt_i = -2 (p_i - t_i).
+    n = (len(args) - 1) // 2
+    slopes = tuple(2.0 * (p - t) for p, t in zip(args[:n], args[n : 2 * n]))
+    return slopes + tuple(-s for s in slopes)
+
+
+SSE = _builtin(
+    "sse",
+    _sse_forward,
+    _sse_derivative,
+    "(p_1-t_1)**2 + ... + (p_n-t_n)**2 (inputs p_1..p_n, t_1..t_n); d/dp_i = 2(p_i-t_i), d/dt_i = -2(p_i-t_i)",
+)
 
 # Binary cross-entropy of a probability p against a target t, as one node. Near 0 and 1
 # the logs are floored at -100 and p*(1-p) at 1e-12 (PyTorch's choices), so a sigmoid

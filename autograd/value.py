@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from typing import Any
 
@@ -43,7 +44,7 @@ class Value:
     """
 
     # __slots__: no per-node __dict__, so a node is small and attribute access is fast.
-    __slots__ = ("_op", "data", "grad", "label", "parents")
+    __slots__ = ("_index", "_op", "data", "grad", "label", "parents")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -53,6 +54,7 @@ class Value:
         self.label = label
         self.parents: tuple[Value, ...] = ()
         self._op: Op | None = None
+        self._index = next(_creation_counter)
 
     @property
     def op(self) -> str:
@@ -67,77 +69,77 @@ class Value:
     # -- operators: each one is a row of the op table applied to (self, other) -------------
 
     def __add__(self, other: Operand) -> Value:
-        return apply(ops.ADD, self, other)
+        return binary(ops.ADD, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        return apply(ops.ADD, other, self)
+        return binary(ops.ADD, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        return apply(ops.SUB, self, other)
+        return binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        return apply(ops.SUB, other, self)
+        return binary(ops.SUB, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        return apply(ops.MUL, self, other)
+        return binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return apply(ops.MUL, other, self)
+        return binary(ops.MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return apply(ops.DIV, self, other)
+        return binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return apply(ops.DIV, other, self)
+        return binary(ops.DIV, other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            return apply(ops.POW, self, exponent)
+            return binary(ops.POW, self, exponent)
         # A number exponent is part of the op (x**2 is one node with one parent).
-        return apply(ops.power(to_float(exponent, "the exponent of **")), self)
+        return unary(ops.power(to_float(exponent, "the exponent of **")), self)
 
     def __rpow__(self, base: Operand) -> Value:
-        return apply(ops.POW, base, self)
+        return binary(ops.POW, base, self)
 
     def __neg__(self) -> Value:
-        return apply(ops.NEG, self)
+        return unary(ops.NEG, self)
 
     def __abs__(self) -> Value:
-        return apply(ops.ABS, self)
+        return unary(ops.ABS, self)
 
     # -- named functions ---------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e**self; raises OverflowError past float range (self > ~709.78)."""
-        return apply(ops.EXP, self)
+        return unary(ops.EXP, self)
 
     def log(self) -> Value:
         """Natural log; raises ValueError for self <= 0."""
-        return apply(ops.LOG, self)
+        return unary(ops.LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent (never overflows)."""
-        return apply(ops.TANH, self)
+        return unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-self) (never overflows)."""
-        return apply(ops.SIGMOID, self)
+        return unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, self), with slope 0 at 0."""
-        return apply(ops.RELU, self)
+        return unary(ops.RELU, self)
 
     def sqrt(self) -> Value:
         """Square root; raises ValueError for self < 0."""
-        return apply(ops.SQRT, self)
+        return unary(ops.SQRT, self)
 
     def sin(self) -> Value:
         """Sine."""
-        return apply(ops.SIN, self)
+        return unary(ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return apply(ops.COS, self)
+        return unary(ops.COS, self)
 
     def backward(self, gradient: Any = 1.0) -> None:
         """Fill `.grad` of every node behind this one with d(self)/d(node), times `gradient`.
@@ -151,6 +153,48 @@ class Value:
 
 
 _new_value = object.__new__
+# Every node gets the next number: a node is always made after its parents, so sorting by this
+# number is a topological order (PyTorch's autograd keeps the same "sequence number").
+_creation_counter = itertools.count()
+
+
+def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
+    """A new node holding `data`, made by `op` from `parents` (a constant under `no_grad()`)."""
+    # Built without __init__: data is already a float, and skipping the checks is the single
+    # biggest saving when making millions of nodes.
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._index = next(_creation_counter)
+    if GRAD_ENABLED.get():
+        node.parents = parents
+        node._op = op
+    else:
+        node.parents = ()
+        node._op = None
+    return node
+
+
+def constant(x: Any) -> Value:
+    """A number wrapped as a leaf Value (a fast path for the common int and float)."""
+    if type(x) is float or type(x) is int:
+        return record(None, float(x), ())
+    return Value(x)
+
+
+def unary(op: Op, x: Value) -> Value:
+    """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
+    return record(op, op.forward(x.data), (x,))
+
+
+def binary(op: Op, a: Operand, b: Operand) -> Value:
+    """Apply a two-input op; a number on either side becomes a constant leaf."""
+    if not isinstance(a, Value):
+        a = constant(a)
+    if not isinstance(b, Value):
+        b = constant(b)
+    return record(op, op.forward(a.data, b.data), (a, b))
 
 
 def apply(op: Op, *operands: Operand) -> Value:
@@ -162,18 +206,5 @@ def apply(op: Op, *operands: Operand) -> Value:
     >>> apply(ops.MUL, Value(2.0), 4)
     Value(data=8.0, grad=0.0, op='*')
     """
-    parents = tuple(x if isinstance(x, Value) else Value(x) for x in operands)
-    data = op.forward(*[p.data for p in parents])
-    # Built without __init__: the data is already a float, and skipping the checks is the
-    # single biggest saving when making millions of nodes.
-    node = _new_value(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    if GRAD_ENABLED.get():
-        node.parents = parents
-        node._op = op
-    else:
-        node.parents = ()
-        node._op = None
-    return node
+    parents = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
+    return record(op, op.forward(*[p.data for p in parents]), parents)

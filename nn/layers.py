@@ -9,20 +9,21 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, dot
+from autograd.value import constant
 from nn.activations import get_activation
 from nn.module import Module
 
 
-def as_values(xs: Sequence[Any]) -> list[Value]:
-    """Numbers wrapped as constant Values once, so every neuron of a layer shares them."""
-    return [x if isinstance(x, Value) else Value(x) for x in xs]
+def inputs_as_values(who: str, expected: int, xs: Any) -> list[Value]:
+    """Check that there are `expected` inputs, and wrap numbers as constant Values.
 
-
-def _check_inputs(who: str, expected: int, xs: Any) -> None:
+    Done once per layer, so every neuron of the layer shares the same input nodes.
+    """
     if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__len__"):
         raise ValueError(f"{who} expects a list of {expected} inputs, got {type(xs).__name__}")
     if len(xs) != expected:
         raise ValueError(f"{who} expects {expected} inputs, got {len(xs)}")
+    return [x if isinstance(x, Value) else constant(x) for x in xs]
 
 
 class Neuron(Module):
@@ -47,10 +48,17 @@ class Neuron(Module):
         self.b = Value(0.0) if bias else None
 
     def __call__(self, xs: Sequence[Any]) -> Value:
-        _check_inputs("Neuron", len(self.w), xs)
+        return self.forward(inputs_as_values("Neuron", len(self.w), xs))
+
+    def forward(self, xs: list[Value]) -> Value:
+        """The neuron on inputs already checked and wrapped (what Layer calls)."""
         # One fused 'dot' node for the weighted sum, not a chain of 2n adds and multiplies.
         z = dot(self.w, xs)
         return self._act(z + self.b if self.b is not None else z)
+
+    def parameters(self) -> list[Value]:
+        # Same order as named_parameters, without building names: called every training step.
+        return [*self.w, self.b] if self.b is not None else list(self.w)
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, w in enumerate(self.w):
@@ -79,10 +87,15 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, bias, rng=rng) for _ in range(nout)]
 
     def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
-        _check_inputs("Layer", len(self.neurons[0].w), xs)
-        xs = as_values(xs)
-        out = [n(xs) for n in self.neurons]
+        out = self.forward(inputs_as_values("Layer", len(self.neurons[0].w), xs))
         return out[0] if len(out) == 1 else out
+
+    def forward(self, xs: list[Value]) -> list[Value]:
+        """Every neuron on inputs already checked and wrapped; always a list."""
+        return [n.forward(xs) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, n in enumerate(self.neurons):
@@ -130,12 +143,13 @@ class MLP(Module):
         return self.layers[0].neurons[0].b is not None
 
     def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
-        _check_inputs("MLP", self.nin, xs)
-        out: Any = xs
+        out = inputs_as_values("MLP", self.nin, xs)
         for layer in self.layers:
-            out = layer(out)
-            out = [out] if isinstance(out, Value) else out
+            out = layer.forward(out)
         return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, layer in enumerate(self.layers):

@@ -28,7 +28,7 @@ def mse(pred: Sequence[Any], target: Sequence[Any], reduction: str = "mean") -> 
     if reduction not in ("mean", "sum"):
         raise ValueError(f"mse: reduction must be 'mean' or 'sum', got {reduction!r}")
     pred, target = _pair(pred, target, "mse")
-    total = sum_values([(p - t) ** 2 for p, t in zip(pred, target)])
+    total = apply(ops.SSE, *pred, *target)  # one fused node, not 2n nodes and a sum
     return total / len(pred) if reduction == "mean" else total
 
 
