@@ -11,8 +11,10 @@ from autograd.mode import no_grad
 from autograd.value import Value
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node behind `root`, each after all of its parents; `root` comes last.
+
+    With `leaves=False`, only the nodes an op produced (what backward has to visit).
 
     >>> a = Value(1.0, label="a")
     >>> b = a * a
@@ -27,7 +29,7 @@ def topological_order(root: Value) -> list[Value]:
     stack = [root]
     while stack:
         for parent in stack.pop().parents:
-            if parent not in seen:
+            if (leaves or parent.parents) and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
     return sorted(seen, key=_creation_index)
@@ -54,19 +56,21 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     Interior nodes are reset first, so they are right on every call; leaves are not, so
     their gradients accumulate across calls (as in PyTorch).
     """
-    order = topological_order(root)
+    if not root.parents:  # a leaf: d root / d root = 1, nothing else to visit
+        root.grad += gradient
+        return
+    # Leaves have nothing to pass on, so only the op nodes are visited (half the graph or
+    # more: every number in an expression is a constant leaf).
+    order = topological_order(root, leaves=False)
     for node in order:
-        if node.parents:
-            node.grad = 0.0
-    root.grad += gradient
+        node.grad = 0.0
+    root.grad = gradient
     # Reverse topological order: a node's gradient is complete before it is passed on.
     # Written out for one and two parents (nearly every node): no list or zip per node.
     node = root
     try:
         for node in reversed(order):
             parents = node.parents
-            if not parents:
-                continue
             upstream = node.grad
             if len(parents) == 2:
                 a, b = parents

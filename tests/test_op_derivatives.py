@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, grad
+from autograd import Value, dot, grad, gradcheck, gradcheck_second_order, ops, sum_values
+from autograd.value import apply
 
 EPS = 1e-6  # central-difference step: truncation ~ eps**2 * f''' / 6, rounding ~ 1e-16 * |f| / eps
 # So a central difference is good to about 1e-8 relative for these smooth, bounded inputs;
@@ -146,18 +147,29 @@ def test_relu_slope_at_zero_is_zero_by_convention():
     assert first(abs, 0.0) == 0.0
 
 
-def test_fused_sum_and_dot_grads_match_closed_form():
-    from autograd import dot, sum_values
 
+FUSED = {
+    # name: (function of Values, a point inside the domain)
+    "sse": (lambda p1, p2, t1, t2: apply(ops.SSE, p1, p2, t1, t2), [0.3, -1.2, 0.5, 0.25]),
+    "bce": (lambda p, t: apply(ops.BCE, p, t), [0.3, 0.8]),
+    "dot": (lambda a, b, c, d: dot([a, b], [c, d]), [0.3, -1.2, 0.5, 2.0]),
+    "sum": (lambda a, b, c: sum_values([a, b * b, c]), [0.3, -1.2, 0.5]),
+}
+
+
+@pytest.mark.parametrize("name", list(FUSED))
+def test_fused_op_first_and_second_derivatives_match_central_differences(name):
+    f, point = FUSED[name]
+    report = gradcheck(f, point, atol=1e-8, rtol=1e-6)  # tighter than the defaults: smooth, O(1) inputs
+    assert report, str(report)
+    second = gradcheck_second_order(f, point, atol=1e-7, rtol=1e-5)  # differences of gradients: 10x looser
+    assert second, str(second)
+
+
+def test_fused_sum_and_dot_grads_match_closed_form_exactly():
     w = [Value(1.5), Value(-2.0), Value(0.25)]
     x = [Value(3.0), Value(4.0), Value(-8.0)]
-    d = dot(w, x)
-    d.backward()
+    dot(w, x).backward()
     assert [v.grad for v in w] == [3.0, 4.0, -8.0]
     assert [v.grad for v in x] == [1.5, -2.0, 0.25]
-    s = sum_values([w[0], w[0], x[1]])
-    gw, gx = grad(s, [w[0], x[1]])
-    assert (gw, gx) == (2.0, 1.0)
-    # Second derivative of a dot product: d2 (w.x) / dw_i dx_i = 1, d2/dw_i dw_j = 0.
-    (dw0,) = grad(dot(w, x), [w[0]], create_graph=True)
-    assert grad(dw0, [x[0], w[1]]) == [1.0, 0.0]
+    assert grad(sum_values([w[0], w[0], x[1]]), [w[0], x[1]]) == [2.0, 1.0]
