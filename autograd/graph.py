@@ -29,7 +29,7 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     stack = [root]
     while stack:
         for parent in stack.pop().parents:
-            if (leaves or parent.parents) and parent not in seen:
+            if (leaves or parent._op is not None) and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
     return sorted(seen, key=_creation_index)
@@ -56,7 +56,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     Interior nodes are reset first, so they are right on every call; leaves are not, so
     their gradients accumulate across calls (as in PyTorch).
     """
-    if not root.parents:  # a leaf: d root / d root = 1, nothing else to visit
+    if root._op is None:  # a leaf: d root / d root = 1, nothing else to visit
         root.grad += gradient
         return
     # Leaves have nothing to pass on, so only the op nodes are visited (half the graph or
@@ -66,22 +66,22 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
         node.grad = 0.0
     root.grad = gradient
     # Reverse topological order: a node's gradient is complete before it is passed on.
-    # Written out for one and two parents (nearly every node): no list or zip per node.
+    # Written out for one and two parents (nearly every node, kept in the _left and _right
+    # slots): no tuple, list or zip per node.
     node = root
     try:
         for node in reversed(order):
-            parents = node.parents
             upstream = node.grad
-            if len(parents) == 2:
-                a, b = parents
+            a, b = node._left, node._right
+            if b is not None:
                 slope_a, slope_b = node._op.derivative(a.data, b.data, node.data)
                 a.grad += slope_a * upstream  # the chain rule, and the sum over paths
                 b.grad += slope_b * upstream
-            elif len(parents) == 1:
-                a = parents[0]
+            elif a is not None:
                 slope = node._op.derivative(a.data, node.data)
                 a.grad += (slope[0] if type(slope) is tuple else slope) * upstream
             else:
+                parents = node._many
                 slopes = node._op.derivative(*[p.data for p in parents], node.data)
                 for parent, slope in zip(parents, slopes):
                     parent.grad += slope * upstream

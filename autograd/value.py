@@ -44,7 +44,11 @@ class Value:
     """
 
     # __slots__: no per-node __dict__, so a node is small and attribute access is fast.
-    __slots__ = ("_index", "_op", "data", "grad", "label", "parents")
+    # The parents live in two slots (`_left`, `_right`) for the one- and two-input ops that
+    # make up nearly every graph, and in a tuple (`_many`) only for the others: a tuple per
+    # node would be a second object for Python's garbage collector to track, and that alone
+    # made building a graph half again slower (see bench/, workload W1).
+    __slots__ = ("_index", "_left", "_many", "_op", "_right", "data", "grad", "label")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -52,14 +56,22 @@ class Value:
         self.data = to_float(data)
         self.grad = 0.0
         self.label = label
-        self.parents: tuple[Value, ...] = ()
         self._op: Op | None = None
+        self._left = self._right = None
+        self._many: tuple[Value, ...] | None = ()
         self._index = next(_creation_counter)
 
     @property
     def op(self) -> str:
         """The name of the op that produced this node; "" for a leaf."""
         return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The op's operands in order, duplicates kept (`a * a` has two); () for a leaf."""
+        if self._many is not None:
+            return self._many
+        return (self._left,) if self._right is None else (self._left, self._right)
 
     def __repr__(self) -> str:
         extra = f", op={self.op!r}" if self._op is not None else ""
@@ -158,8 +170,7 @@ _new_value = object.__new__
 _creation_counter = itertools.count()
 
 
-def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
-    """A new node holding `data`, made by `op` from `parents` (a constant under `no_grad()`)."""
+def _new_node(op: Op | None, data: float) -> Value:
     # Built without __init__: data is already a float, and skipping the checks is the single
     # biggest saving when making millions of nodes.
     node = _new_value(Value)
@@ -167,25 +178,25 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     node.grad = 0.0
     node.label = ""
     node._index = next(_creation_counter)
-    if GRAD_ENABLED.get():
-        node.parents = parents
-        node._op = op
-    else:
-        node.parents = ()
-        node._op = None
+    node._op = op
     return node
 
 
 def constant(x: Any) -> Value:
     """A number wrapped as a leaf Value (a fast path for the common int and float)."""
-    if type(x) is float or type(x) is int:
-        return record(None, float(x), ())
-    return Value(x)
+    if type(x) is not float and type(x) is not int:
+        return Value(x)
+    node = _new_node(None, float(x))
+    node._left = node._right = None
+    node._many = ()
+    return node
 
 
 def unary(op: Op, x: Value) -> Value:
     """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
-    return record(op, op.forward(x.data), (x,))
+    node = _new_node(op, op.forward(x.data))
+    node._left, node._right, node._many = x, None, None
+    return node if GRAD_ENABLED.get() else _detached(node)
 
 
 def binary(op: Op, a: Operand, b: Operand) -> Value:
@@ -194,7 +205,29 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
         a = constant(a)
     if not isinstance(b, Value):
         b = constant(b)
-    return record(op, op.forward(a.data, b.data), (a, b))
+    node = _new_node(op, op.forward(a.data, b.data))
+    node._left, node._right, node._many = a, b, None
+    return node if GRAD_ENABLED.get() else _detached(node)
+
+
+def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
+    """A new node holding `data`, made by `op` from `parents` (any number of them)."""
+    node = _new_node(op, data)
+    if len(parents) == 1 or len(parents) == 2:  # the same layout as unary() and binary() make
+        node._left = parents[0]
+        node._right = parents[1] if len(parents) == 2 else None
+        node._many = None
+    else:
+        node._left = node._right = None
+        node._many = parents
+    return node if GRAD_ENABLED.get() else _detached(node)
+
+
+def _detached(node: Value) -> Value:
+    """Under no_grad(): the node becomes a constant with no parents."""
+    node._op = node._left = node._right = None
+    node._many = ()
+    return node
 
 
 def apply(op: Op, *operands: Operand) -> Value:

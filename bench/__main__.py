@@ -1,0 +1,174 @@
+"""Benchmark W1-W4 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
+
+    make bench                               # everything: about 3 minutes
+    python -m bench --only W2                # one workload (W1, W2, W3 or W4)
+    python -m bench --only W1 --repeat 7     # more repetitions; medians are reported
+
+Before anything is timed, every engine's W2 weights and W3 losses are checked against NumPy's.
+Each measurement runs in a fresh interpreter (bench/worker.py); the engines take turns, in a
+rotating order, so that a slow spell of the machine falls on all of them alike. The table is
+printed and written to out/bench.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench import peers, worker
+
+CHECK_RTOL = 1e-9  # engines doing the same float64 arithmetic in other orders agree far closer
+COLUMNS = ["engine", "engine (scalar code)", "micrograd", "torch", "torch vectorized", "numpy"]
+
+
+def check_same_numbers(steps_w2: int = 20, steps_w3: int = 3) -> list[str]:
+    """Every engine's W2 weights and W3 losses against NumPy's; raises if any differs."""
+    lines = []
+    rng = np.random.RandomState(1)
+    weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
+    x, y = worker.W2_X, worker.W2_Y
+    expected = peers.w2_numpy(weights, x, y, steps_w2)
+    w2 = {
+        "engine": lambda: peers.w2_engine(weights, x, y, steps_w2),
+        "engine (scalar code)": lambda: peers.w2_scalar(worker.scalar_class("engine"), weights, x, y, steps_w2),
+    }
+    if peers.micrograd_engine:
+        w2["micrograd"] = lambda: peers.w2_scalar(worker.scalar_class("micrograd"), weights, x, y, steps_w2)
+    if peers.torch:
+        w2["torch"] = lambda: peers.w2_torch_scalar(weights, x, y, steps_w2)
+        w2["torch vectorized"] = lambda: peers.w2_torch_vectorized(weights, x, y, steps_w2)
+    for name, run in w2.items():
+        gap = max(float(np.max(np.abs(a - b) / np.abs(b))) for a, b in zip(run(), expected))
+        if not gap < CHECK_RTOL:
+            raise SystemExit(f"W2: {name}'s weights differ from NumPy's by {gap:.1e} relative; not timing")
+        lines.append(f"W2 weights after {steps_w2} steps, {name} vs NumPy: max relative difference {gap:.1e}")
+    problem = peers.two_moons_problem()
+    expected = peers.w3_numpy(*problem, steps_w3)
+    w3 = {"engine": peers.w3_engine}
+    if peers.micrograd_engine:
+        w3["micrograd"] = peers.w3_micrograd
+    if peers.torch:
+        w3["torch"], w3["torch vectorized"] = peers.w3_torch_scalar, peers.w3_torch_vectorized
+    for name, run in w3.items():
+        gap = max(abs(a - b) / abs(b) for a, b in zip(run(*problem, steps_w3), expected))
+        if not gap < CHECK_RTOL:
+            raise SystemExit(f"W3: {name}'s losses differ from NumPy's by {gap:.1e} relative; not timing")
+        lines.append(f"W3 losses over {steps_w3} steps, {name} vs NumPy: max relative difference {gap:.1e}")
+    return lines
+
+
+def measure(*args: str) -> dict:
+    """One measurement in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench.worker {' '.join(args)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """(row, column, worker arguments, result key) for every measurement to take."""
+    have_micrograd, have_torch = peers.micrograd_engine is not None, peers.torch is not None
+    scalar = ["engine"] + (["micrograd"] if have_micrograd else [])
+    items = []
+    if "W1" in todo:
+        for e in scalar + (["torch"] if have_torch else []):
+            items.append(("W1 µs per op, forward + backward", e, ("W1", e), "total_us"))
+            items.append(("W1 µs per op, forward", e, ("W1", e), "forward_us"))
+        for e in scalar:
+            items.append(("W1 bytes per node", e, ("W1-memory", e), "bytes_per_node"))
+    if "W2" in todo:
+        w2 = ["engine", "engine (scalar code)", *scalar[1:], "numpy"]
+        w2 += ["torch", "torch vectorized"] if have_torch else []
+        items += [("W2 µs per step, 3-4-1 net", e, ("W2", e), "step_us") for e in w2]
+    if "W3" in todo:
+        w3 = [*scalar, "numpy"] + (["torch", "torch vectorized"] if have_torch else [])
+        items += [("W3 ms per step, two moons", e, ("W3", e), "step_ms") for e in w3]
+    if "W4" in todo:
+        for size in (1_000, 10_000, 100_000, 1_000_000):
+            row = f"W4 ms backward, chain of {size:,}"
+            items.append((row, "engine", ("W4", "engine", str(size)), "backward_ms"))
+            if have_micrograd and size == 1_000:  # as its users run it: default recursion limit
+                items.append((row, "micrograd", ("W4", "micrograd", str(size)), "backward_ms"))
+            elif have_micrograd and size <= 100_000:
+                limit = str(10 * size)
+                items.append((row, "micrograd", ("W4", "micrograd", str(size), limit), "backward_ms"))
+            if have_torch and size <= 100_000:
+                items.append((row, "torch", ("W4", "torch", str(size)), "backward_ms"))
+    return items
+
+
+def run_plan(items, repeat: int) -> dict[tuple[str, str], object]:
+    """Take every measurement `repeat` times, engines alternating in a rotating order."""
+    cache: dict[tuple[str, ...], list[dict]] = {}
+    jobs = list(dict.fromkeys(args for _, _, args, _ in items))  # W1 rows share one run
+    for r in range(repeat):
+        shift = r % len(jobs)
+        for args in jobs[shift:] + jobs[:shift]:
+            if args[0] == "W1-memory" and r:  # allocation counts do not vary: measure once
+                continue
+            cache.setdefault(args, []).append(measure(*args))
+            print(".", end="", flush=True, file=sys.stderr)
+    print(file=sys.stderr)
+    results: dict[tuple[str, str], object] = {}
+    for row, column, args, key in items:
+        runs = cache[args]
+        errors = [run["error"] for run in runs if "error" in run]
+        results[row, column] = errors[0] if errors else statistics.median(run[key] for run in runs)
+    return results
+
+
+def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> str:
+    rows = list(dict.fromkeys(row for row, _ in results))
+    columns = [c for c in COLUMNS if any(col == c for _, col in results)]
+
+    def cell(v):
+        return "-" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v))
+
+    header = ["workload", *columns, "engine / micrograd", "engine / numpy"]
+    lines = [header]
+    for row in rows:
+        values = {c: results.get((row, c)) for c in columns}
+        ratios = []
+        for peer in ("micrograd", "numpy"):
+            a, b = values.get("engine"), values.get(peer)
+            ratios.append(f"{a / b:.3f}" if isinstance(a, float) and isinstance(b, float) else "-")
+        lines.append([row, *(cell(values[c]) for c in columns), *ratios])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join([*text, "", *notes])
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["W1", "W2", "W3", "W4"], action="append", help="run only these")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (median reported)")
+    parser.add_argument("--output", default="out/bench.txt", help="where the table is written")
+    args = parser.parse_args(argv)
+    todo = args.only or ["W1", "W2", "W3", "W4"]
+    notes = [f"Python {sys.version.split()[0]}, NumPy {np.__version__}, garbage collector on, "
+             f"median of {args.repeat} runs, each in a fresh interpreter"]
+    if peers.torch:
+        notes.append(f"PyTorch {peers.torch.__version__}, float64, one thread per op as it chooses")
+    if not peers.micrograd_engine:
+        notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
+    if "W2" in todo or "W3" in todo:
+        notes += check_same_numbers()
+        print("\n".join(notes), flush=True)
+    table = format_table(run_plan(plan(todo), args.repeat), notes)
+    print("\n" + table)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(table + "\n")
+    print(f"\nwritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

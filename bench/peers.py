@@ -1,0 +1,246 @@
+"""The peers the engine is measured against, each doing the same workloads in its own idiom.
+
+micrograd 0.1.0 lacks tanh and sigmoid; they are added here in its own closure style, so it is
+measured as its users would extend it. PyTorch is optional: every torch peer is skipped when it
+is not installed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    import micrograd.engine as micrograd_engine
+    import micrograd.nn as micrograd_nn
+except ImportError:  # the bench extra is not installed
+    micrograd_engine = micrograd_nn = None
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _micrograd_tanh(self):
+    t = math.tanh(self.data)
+    out = micrograd_engine.Value(t, (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - t * t) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def _micrograd_sigmoid(self):
+    s = 1 / (1 + math.exp(-self.data))
+    out = micrograd_engine.Value(s, (self,), "sigmoid")
+
+    def _backward():
+        self.grad += s * (1 - s) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+if micrograd_engine is not None:
+    micrograd_engine.Value.tanh = _micrograd_tanh
+    micrograd_engine.Value.sigmoid = _micrograd_sigmoid
+
+
+def available() -> dict[str, bool]:
+    return {"micrograd": micrograd_engine is not None, "torch": torch is not None}
+
+
+# -- W2: the 3-4-1 sigmoid net of the iamtrask tutorial, full batch, lr 1, 0.5 * SSE ---------------
+
+
+def w2_scalar(Value, weights, x, y, steps):
+    """The net built from scalar Values of any engine with +, *, ** and sigmoid (ours, micrograd)."""
+    w0 = [[Value(float(v)) for v in row] for row in weights[0]]
+    w1 = [[Value(float(v)) for v in row] for row in weights[1]]
+    params = [p for row in w0 + w1 for p in row]
+    x = np.asarray(x, float).tolist()  # plain floats: NumPy scalars would slow every op down
+    for _ in range(steps):
+        loss = 0
+        for xs, target in zip(x, y):
+            hidden = [sum((w0[i][j] * xs[i] for i in range(3)), 0).sigmoid() for j in range(4)]
+            out = sum((hidden[j] * w1[j][0] for j in range(4)), 0).sigmoid()
+            loss = loss + 0.5 * (out - target) ** 2
+        for p in params:
+            p.grad = 0
+        loss.backward()
+        for p in params:
+            p.data -= p.grad
+    return [np.array([[p.data for p in row] for row in w]) for w in (w0, w1)]
+
+
+def w2_engine(weights, x, y, steps):
+    """This project, as a user writes it: nn.MLP from the tutorial's arrays, nn.mse, nn.SGD."""
+    from nn import MLP, SGD, mse
+
+    model = MLP.from_arrays(weights, None, activation="sigmoid", output_activation="sigmoid")
+    opt = SGD(model.parameters(), lr=1.0)
+    rows = [list(map(float, r)) for r in x]
+    for _ in range(steps):
+        loss = 0.5 * mse([model(r) for r in rows], list(y), reduction="sum")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.to_arrays()[0]
+
+
+def w2_numpy(weights, x, y, steps):
+    """The tutorial's own vectorized update (what the NumPy reference computes by hand)."""
+    syn0, syn1 = (w.copy() for w in weights)
+    y = np.asarray(y, float).reshape(-1, 1)
+    for _ in range(steps):
+        l1 = 1 / (1 + np.exp(-(x @ syn0)))
+        l2 = 1 / (1 + np.exp(-(l1 @ syn1)))
+        l2_delta = (y - l2) * l2 * (1 - l2)
+        l1_delta = l2_delta.dot(syn1.T) * l1 * (1 - l1)
+        syn1 += l1.T.dot(l2_delta)
+        syn0 += x.T.dot(l1_delta)
+    return [syn0, syn1]
+
+
+def w2_torch_scalar(weights, x, y, steps):
+    t = torch.float64
+    w0 = [[torch.tensor(float(v), dtype=t, requires_grad=True) for v in row] for row in weights[0]]
+    w1 = [[torch.tensor(float(v), dtype=t, requires_grad=True) for v in row] for row in weights[1]]
+    params = [p for row in w0 + w1 for p in row]
+    for _ in range(steps):
+        loss = 0
+        for xs, target in zip(x, y):
+            hidden = [torch.sigmoid(sum(w0[i][j] * float(xs[i]) for i in range(3))) for j in range(4)]
+            out = torch.sigmoid(sum(hidden[j] * w1[j][0] for j in range(4)))
+            loss = loss + 0.5 * (out - float(target)) ** 2
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= g
+    return [np.array([[p.item() for p in row] for row in w]) for w in (w0, w1)]
+
+
+def w2_torch_vectorized(weights, x, y, steps):
+    syn = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+    xt = torch.tensor(x, dtype=torch.float64)
+    yt = torch.tensor(y, dtype=torch.float64).reshape(-1, 1)
+    for _ in range(steps):
+        out = torch.sigmoid(torch.sigmoid(xt @ syn[0]) @ syn[1])
+        loss = 0.5 * ((out - yt) ** 2).sum()
+        grads = torch.autograd.grad(loss, syn)
+        with torch.no_grad():
+            for p, g in zip(syn, grads):
+                p -= g
+    return [s.detach().numpy() for s in syn]
+
+
+# -- W3: micrograd's two-moons step: hinge + 1e-4 L2, SGD with lr 1 - 0.9 k / 100 -----------------
+
+
+def w3_engine(weights, biases, x, y, steps):
+    from nn import MLP, SGD, hinge, l2
+
+    model = MLP.from_arrays(weights, biases, activation="relu", output_activation="linear")
+    opt = SGD(model.parameters(), lr=1.0)
+    rows, labels, losses = [list(map(float, r)) for r in x], [float(v) for v in y], []
+    for k in range(steps):
+        loss = hinge([model(r) for r in rows], labels) + 1e-4 * l2(model.parameters())
+        opt.zero_grad()
+        loss.backward()
+        opt.lr = 1.0 - 0.9 * k / 100
+        opt.step()
+        losses.append(loss.data)
+    return losses
+
+
+def w3_micrograd(weights, biases, x, y, steps):
+    """micrograd's own demo loop, on its own MLP class with our initial weights copied in."""
+    model = micrograd_nn.MLP(2, [16, 16, 1])
+    for layer, w, b in zip(model.layers, weights, biases):
+        for j, neuron in enumerate(layer.neurons):
+            for i, wi in enumerate(neuron.w):
+                wi.data = float(w[i, j])
+            neuron.b.data = float(b[j])
+    inputs = [list(map(micrograd_engine.Value, map(float, row))) for row in x]
+    losses = []
+    for k in range(steps):
+        scores = list(map(model, inputs))
+        data_loss = sum((1 + -float(yi) * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(y))
+        loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        loss.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+def w3_numpy(weights, biases, x, y, steps):
+    from nn.reference import ReferenceMLP
+
+    net = ReferenceMLP(weights, biases, "relu", "linear")
+    losses = []
+    for k in range(steps):
+        loss, dw, db = net.loss_and_grads(x, y.reshape(-1, 1), "hinge", l2=1e-4)
+        net.sgd_step(dw, db, 1.0 - 0.9 * k / 100)
+        losses.append(loss)
+    return losses
+
+
+def w3_torch_scalar(weights, biases, x, y, steps):
+    t = torch.float64
+    ws = [[[torch.tensor(float(w[i, j]), dtype=t, requires_grad=True) for i in range(w.shape[0])]
+           for j in range(w.shape[1])] for w in weights]
+    bs = [[torch.tensor(float(v), dtype=t, requires_grad=True) for v in b] for b in biases]
+    params = [p for layer in ws for neuron in layer for p in neuron] + [p for b in bs for p in b]
+    losses = []
+    for k in range(steps):
+        scores = []
+        for row in x:
+            h = [torch.tensor(float(v), dtype=t) for v in row]
+            for li, (layer, bias) in enumerate(zip(ws, bs)):
+                z = [sum(wi * hi for wi, hi in zip(neuron, h)) + b for neuron, b in zip(layer, bias)]
+                h = z if li == len(ws) - 1 else [torch.relu(v) for v in z]
+            scores.append(h[0])
+        data_loss = sum(torch.relu(1 - float(yi) * s) for yi, s in zip(y, scores)) / len(y)
+        loss = data_loss + 1e-4 * sum(p * p for p in params)
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= (1.0 - 0.9 * k / 100) * g
+        losses.append(loss.item())
+    return losses
+
+
+def w3_torch_vectorized(weights, biases, x, y, steps):
+    ws = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+    bs = [torch.tensor(b, dtype=torch.float64, requires_grad=True) for b in biases]
+    xt, yt = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    losses = []
+    for k in range(steps):
+        h = xt
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = h @ w + b
+            h = h if i == len(ws) - 1 else torch.relu(h)
+        loss = torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in ws + bs)
+        grads = torch.autograd.grad(loss, ws + bs)
+        with torch.no_grad():
+            for p, g in zip(ws + bs, grads):
+                p -= (1.0 - 0.9 * k / 100) * g
+        losses.append(loss.item())
+    return losses
+
+
+def two_moons_problem():
+    """The W3 problem: micrograd's two-moons data and one seeded MLP(2, [16, 16, 1]) initialisation."""
+    from demos.two_moons import make_moons
+    from nn import MLP
+
+    x, y = make_moons()
+    weights, biases = MLP(2, [16, 16, 1], activation="relu", seed=1337).to_arrays()
+    return weights, biases, x, y

@@ -1,0 +1,152 @@
+"""One measurement in a fresh process: `python -m bench.worker W1 engine` prints a JSON result.
+
+Each measurement gets its own interpreter so that no engine pays for another's objects: with the
+garbage collector on (as for any user), a collection scans every live object, and importing
+PyTorch alone adds hundreds of thousands of them.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+W1_OPS = 200_000
+W2_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+W2_Y = [0.0, 0.0, 1.0, 1.0]
+W2_STEPS = {"engine": 2000, "engine (scalar code)": 1000, "micrograd": 400, "torch": 150,
+            "torch vectorized": 2000, "numpy": 20000}
+W3_STEPS = {"engine": 5, "micrograd": 2, "torch": 2, "torch vectorized": 200, "numpy": 500}
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def scalar_class(engine: str):
+    """The Value class of a scalar engine (micrograd gets its tanh and sigmoid from bench.peers)."""
+    if engine == "engine":
+        from autograd import Value
+
+        return Value
+    from bench import peers
+
+    return peers.micrograd_engine.Value
+
+
+def w1_graph(make: Callable[[float], object], tanh: Callable[[object], object]):
+    a, b, x = make(0.5), make(0.1), make(0.3)
+    leaves = (a, b, x)
+    for _ in range(W1_OPS // 3):
+        x = tanh(x * a + b)
+    return x, leaves
+
+
+def w1(engine: str) -> dict:
+    """x = (x * a + b).tanh(), 200,000 ops: forward and backward µs per op."""
+    if engine == "torch":
+        import torch
+
+        def make(v):
+            return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+        t_fwd, (out, leaves) = timed(lambda: w1_graph(make, torch.tanh))
+        t_bwd, _ = timed(lambda: torch.autograd.grad(out, leaves))
+    else:
+        Value = scalar_class(engine)
+        sys.setrecursionlimit(10 * W1_OPS)  # micrograd's recursive topological sort needs it
+        t_fwd, (out, _) = timed(lambda: w1_graph(Value, Value.tanh))
+        t_bwd, _ = timed(out.backward)
+    return {"forward_us": t_fwd / W1_OPS * 1e6, "backward_us": t_bwd / W1_OPS * 1e6,
+            "total_us": (t_fwd + t_bwd) / W1_OPS * 1e6}
+
+
+def w1_memory(engine: str) -> dict:
+    """Bytes allocated while building the W1 graph, per op node (tracemalloc)."""
+    Value = scalar_class(engine)
+    gc.collect()
+    tracemalloc.start()
+    graph = w1_graph(Value, Value.tanh)
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del graph
+    return {"bytes_per_node": size / W1_OPS}
+
+
+def w2(engine: str) -> dict:
+    """The iamtrask 3-4-1 net, full batch: µs per training step."""
+    from bench import peers
+
+    rng = np.random.RandomState(1)
+    weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
+    run = {
+        "engine": lambda n: peers.w2_engine(weights, W2_X, W2_Y, n),
+        "engine (scalar code)": lambda n: peers.w2_scalar(scalar_class("engine"), weights, W2_X, W2_Y, n),
+        "micrograd": lambda n: peers.w2_scalar(scalar_class("micrograd"), weights, W2_X, W2_Y, n),
+        "torch": lambda n: peers.w2_torch_scalar(weights, W2_X, W2_Y, n),
+        "torch vectorized": lambda n: peers.w2_torch_vectorized(weights, W2_X, W2_Y, n),
+        "numpy": lambda n: peers.w2_numpy(weights, W2_X, W2_Y, n),
+    }[engine]
+    steps = W2_STEPS[engine]
+    return {"step_us": timed(lambda: run(steps))[0] / steps * 1e6}
+
+
+def w3(engine: str) -> dict:
+    """micrograd's two-moons training step: ms per step."""
+    from bench import peers
+
+    run = {"engine": peers.w3_engine, "micrograd": peers.w3_micrograd, "torch": peers.w3_torch_scalar,
+           "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}[engine]
+    steps = W3_STEPS[engine]
+    problem = peers.two_moons_problem()
+    return {"step_ms": timed(lambda: run(*problem, steps))[0] / steps * 1e3}
+
+
+def w4(engine: str, size: int, recursion_limit: int | None) -> dict:
+    """Backward through x = x * 1.0001 + 0.0001, `size` op nodes: ms, or the error it raised."""
+    if engine == "torch":
+        import torch
+
+        x0 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        x = x0
+        for _ in range(size // 2):
+            x = x * 1.0001 + 0.0001
+        return {"backward_ms": timed(lambda: torch.autograd.grad(x, [x0]))[0] * 1e3}
+    Value = scalar_class(engine)
+    x = Value(1.0)
+    for _ in range(size // 2):
+        x = x * 1.0001 + 0.0001
+    if recursion_limit:
+        sys.setrecursionlimit(recursion_limit)
+    try:
+        return {"backward_ms": timed(x.backward)[0] * 1e3}
+    except RecursionError:
+        return {"error": "RecursionError"}
+
+
+def main(argv: list[str]) -> None:
+    workload, engine, *rest = argv
+    gc.enable()  # as for any user
+    if workload == "W1":
+        result = w1(engine)
+    elif workload == "W1-memory":
+        result = w1_memory(engine)
+    elif workload == "W2":
+        result = w2(engine)
+    elif workload == "W3":
+        result = w3(engine)
+    else:
+        size, limit = int(rest[0]), int(rest[1]) if len(rest) > 1 else None
+        result = w4(engine, size, limit)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
