@@ -23,16 +23,21 @@ def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """
     # Collect the graph with an explicit stack (recursion dies near Python's limit of ~1000
     # nodes; chains of a million are normal), then sort by creation number: a node is always
-    # created after its parents, so that order is topological. It needs no bookkeeping per
-    # node beyond a set, and the sort runs in C.
+    # created after its parents, so that order is topological. Nodes are listed as they are
+    # found, which is nearly the reverse of creation order, so the sort has little to do.
+    found = [root]
     seen = {root}
     stack = [root]
     while stack:
-        for parent in stack.pop().parents:
-            if (leaves or parent._op is not None) and parent not in seen:
+        node = stack.pop()
+        # node.parents, read from its slots: building that tuple for each node is slower.
+        for parent in (node._left, node._right) if node._many is None else node._many:
+            if parent is not None and (leaves or parent._op is not None) and parent not in seen:
                 seen.add(parent)
+                found.append(parent)
                 stack.append(parent)
-    return sorted(seen, key=_creation_index)
+    found.sort(key=_creation_index)
+    return found
 
 
 _creation_index = attrgetter("_index")
