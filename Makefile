@@ -15,6 +15,9 @@ $(STAMP)-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$*]"
 	touch $@
 
+# The 60,000-step tutorial run is shortened here (--quick); `python -m demos delta_rule_networks` runs it in full.
+DEMO_ARGS ?= --quick
+
 demo: $(STAMP)-demo
 	$(BIN)/python -m demos --all $(DEMO_ARGS)
 

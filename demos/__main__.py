@@ -7,6 +7,8 @@ import importlib
 import sys
 import time
 
+from demos.common import out_dir
+
 # name -> (what it teaches, extra arguments under --quick)
 DEMOS = {
     "engine_tour": ("build an expression, backward, read the gradients and the op table", []),
@@ -50,10 +52,8 @@ def main(argv: list[str]) -> None:
         quick = "--quick" in argv
         for name, (_, quick_args) in DEMOS.items():
             run(name, quick_args if quick else [])
-        print(
-            "\nPictures are in out/:",
-            ", ".join(sorted(p.name for p in __import__("demos.common").common.out_dir().iterdir())),
-        )
+        pictures = sorted(str(p) for p in out_dir().iterdir() if p.suffix in (".png", ".svg"))
+        print("\nPictures written:\n  " + "\n  ".join(pictures))
     else:
         run(argv[0], argv[1:])
 

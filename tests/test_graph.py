@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, grad, no_grad, op, topological_order
+from autograd import Value, dot, grad, no_grad, op, sum_values, topological_order
 from autograd import ops as op_table
 
 EPS = 1e-6  # central difference step
@@ -243,3 +243,21 @@ def test_pow_mixed_partial_at_zero_exponent_is_symmetric():
     dy_da, dy_db = grad((1 + a * a) ** b.tanh(), [a, b], create_graph=True)
     assert grad(dy_da, [b]) == [1.0]
     assert grad(dy_db, [a]) == [1.0]
+
+
+def test_no_grad_works_as_a_decorator():
+    @no_grad()
+    def evaluate(x):
+        return x * x
+
+    assert evaluate(Value(3.0)).parents == ()
+
+
+def test_topological_order_puts_every_node_after_its_parents_in_a_wide_graph():
+    xs = [Value(float(i)) for i in range(5)]
+    y = sum_values([xs[0] * xs[1], xs[1].exp(), dot(xs[:2], xs[3:])]) + xs[4]
+    order = topological_order(y)
+    position = {node: i for i, node in enumerate(order)}
+    assert order[-1] is y and len(order) == len(set(order))
+    assert all(position[p] < position[n] for n in order for p in n.parents)
+    assert [n for n in topological_order(y, leaves=False) if not n.parents] == []

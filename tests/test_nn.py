@@ -262,3 +262,10 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         save(MLP(2, [3, 1], seed=8), path)
     assert path.read_text() == old
     assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_parameters_are_in_named_parameters_order():
+    model = MLP(3, [4, 2], seed=0)
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    layer = Layer(2, 3, seed=0)
+    assert layer.parameters() == [p for _, p in layer.named_parameters()]

@@ -147,7 +147,6 @@ def test_relu_slope_at_zero_is_zero_by_convention():
     assert first(abs, 0.0) == 0.0
 
 
-
 FUSED = {
     # name: (function of Values, a point inside the domain)
     "sse": (lambda p1, p2, t1, t2: apply(ops.SSE, p1, p2, t1, t2), [0.3, -1.2, 0.5, 0.25]),
@@ -173,3 +172,31 @@ def test_fused_sum_and_dot_grads_match_closed_form_exactly():
     assert [v.grad for v in w] == [3.0, 4.0, -8.0]
     assert [v.grad for v in x] == [1.5, -2.0, 0.25]
     assert grad(sum_values([w[0], w[0], x[1]]), [w[0], x[1]]) == [2.0, 1.0]
+
+
+# Closed-form Hessians [[d2/da2, d2/dadb], [d2/dbda, d2/db2]] of the two-input ops.
+BINARY_HESSIANS = {
+    "+": lambda a, b: [[0.0, 0.0], [0.0, 0.0]],
+    "-": lambda a, b: [[0.0, 0.0], [0.0, 0.0]],
+    "*": lambda a, b: [[0.0, 1.0], [1.0, 0.0]],
+    "/": lambda a, b: [[0.0, -1 / b**2], [-1 / b**2, 2 * a / b**3]],
+    "**": lambda a, b: [
+        [b * (b - 1) * a ** (b - 2), a ** (b - 1) * (1 + b * math.log(a))],
+        [a ** (b - 1) * (1 + b * math.log(a)), a**b * math.log(a) ** 2],
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(BINARY_HESSIANS))
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_binary_second_derivatives_match_closed_form(name, data):
+    f, sa, sb = BINARY[name]
+    x = [data.draw(sa), data.draw(sb)]
+    a, b = Value(x[0]), Value(x[1])
+    first = grad(f(a, b), [a, b], create_graph=True)
+    hessian = [grad(d, [a, b]) for d in first]
+    expected = BINARY_HESSIANS[name](*x)
+    for i in range(2):
+        for j in range(2):
+            assert close(hessian[i][j], expected[i][j], 1e-10)  # a few roundings apart, as above

@@ -1,0 +1,32 @@
+"""The benchmark's own code: a tiny run of each piece, so `make bench` never rots. No timing is asserted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench import peers, worker
+from bench.__main__ import format_table, plan
+
+
+def test_w4_worker_backpropagates_a_chain_and_reports_milliseconds():
+    result = worker.w4("engine", 1_000, None)
+    assert set(result) == {"backward_ms"} and result["backward_ms"] > 0
+
+
+def test_w2_engine_and_scalar_code_compute_the_tutorial_update():
+    rng = np.random.RandomState(1)
+    weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
+    expected = peers.w2_numpy(weights, worker.W2_X, worker.W2_Y, 3)
+    for got in (
+        peers.w2_engine(weights, worker.W2_X, worker.W2_Y, 3),
+        peers.w2_scalar(worker.scalar_class("engine"), weights, worker.W2_X, worker.W2_Y, 3),
+    ):
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-12)  # same float64 operations, other order
+
+
+def test_table_has_ratio_columns_and_plan_covers_every_workload():
+    table = format_table({("W2 µs", "engine"): 10.0, ("W2 µs", "micrograd"): 50.0, ("W2 µs", "numpy"): 1.0}, ["n"])
+    assert "engine / micrograd" in table and "0.200" in table and "10.000" in table
+    rows = {row for row, *_ in plan(["W1", "W2", "W3", "W4"])}
+    assert any(r.startswith("W1") for r in rows) and any(r.startswith("W4") for r in rows)
