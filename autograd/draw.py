@@ -16,6 +16,12 @@ INSTALL_HINT = (
     "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
     "`conda install graphviz`; building the graph and reading its .source work without it."
 )
+
+
+class GraphvizNotInstalled(RuntimeError):
+    """Rendering needs Graphviz's `dot` program, and it is not on this machine."""
+
+
 STYLE = {  # fill colour by role, so parameters, inputs/constants and results are told apart at a glance
     "parameter": "#f6d68b",
     "leaf": "#cfe3f7",
@@ -72,4 +78,4 @@ def render(dot: graphviz.Digraph, path: str | Path, format: str = "svg") -> str:
     try:
         return dot.render(filename=path.stem, directory=str(path.parent), format=format, cleanup=True)
     except graphviz.ExecutableNotFound:
-        raise RuntimeError(INSTALL_HINT) from None
+        raise GraphvizNotInstalled(INSTALL_HINT) from None

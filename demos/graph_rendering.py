@@ -8,6 +8,7 @@ holds d(output)/d(box). The SVGs go to out/ (Graphviz's `dot` program is needed 
 from __future__ import annotations
 
 from autograd import Value, draw_dot, explain_backward, render
+from autograd.draw import GraphvizNotInstalled
 from demos.common import out_dir
 from nn import Neuron
 
@@ -36,14 +37,26 @@ def neuron():
     return out, n.parameters()
 
 
+def save(root: Value, params: list[Value], name: str) -> str:
+    """Render to SVG; without Graphviz installed, keep the DOT text and say how to get pictures."""
+    dot = draw_dot(root, params=params)
+    try:
+        return render(dot, out_dir() / name)
+    except GraphvizNotInstalled as missing:
+        path = out_dir() / f"{name}.dot"
+        path.write_text(dot.source)
+        print(f"  {missing}\n  The graph's DOT text is in {path} instead.")
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     print(__doc__)
     for name, build in (("expression", expression), ("neuron", neuron)):
         root, params = build()
-        before = render(draw_dot(root, params=params), out_dir() / f"graph_{name}_before")
+        before = save(root, params, f"graph_{name}_before")
         print(f"\n{name}: the steps backward will take:\n{explain_backward(root)}")
         root.backward()
-        after = render(draw_dot(root, params=params), out_dir() / f"graph_{name}_after")
+        after = save(root, params, f"graph_{name}_after")
         print(f"  saved {before} and {after}")
 
 

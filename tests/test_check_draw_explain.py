@@ -10,6 +10,7 @@ import pytest
 
 from autograd import GradcheckError, Value, draw_dot, explain_backward, gradcheck, gradcheck_second_order, op, render
 from autograd import ops as op_table
+from autograd.draw import GraphvizNotInstalled
 from demos import gradient_checking
 
 # (function, point, correct hand-written gradient, deliberately wrong gradient)
@@ -132,8 +133,21 @@ def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
         raise graphviz.ExecutableNotFound(["dot"])
 
     monkeypatch.setattr(graphviz.Digraph, "render", missing)
-    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+    with pytest.raises(GraphvizNotInstalled, match="apt-get install graphviz"):
         render(draw_dot(Value(1.0)), tmp_path / "g")
+
+
+def test_graph_demo_without_dot_keeps_the_dot_text(tmp_path, monkeypatch):
+    from demos import graph_rendering
+
+    def missing(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Digraph, "render", missing)
+    monkeypatch.setenv("DEMO_OUT", str(tmp_path))
+    root, params = graph_rendering.neuron()
+    path = graph_rendering.save(root, params, "g")
+    assert path.endswith("g.dot") and "digraph" in open(path).read()
 
 
 def test_explain_backward_matches_what_backward_computes():
