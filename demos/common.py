@@ -7,9 +7,23 @@ import sys
 import time
 from pathlib import Path
 
+from autograd import Value
+
 # The dataset of the iamtrask tutorials (seeds 000 and 002): the output is the first column.
 TRASK_X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
 TRASK_Y = [0, 0, 1, 1]
+
+
+def example_expression() -> Value:
+    """micrograd's first example, L = (a * b + c) * f, with every node labelled."""
+    a, b, c, f = (Value(v, label=n) for v, n in ((2.0, "a"), (-3.0, "b"), (10.0, "c"), (-2.0, "f")))
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
 
 
 def out_dir() -> Path:

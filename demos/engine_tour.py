@@ -8,20 +8,12 @@ the gradient flowing in, and adding up the contributions of every path.
 from __future__ import annotations
 
 from autograd import Value, grad, table, topological_order
+from demos.common import example_expression
 
 
 def main(argv: list[str] | None = None) -> None:
     print(__doc__)
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
+    L = example_expression()
     L.backward()
     print("L = (a * b + c) * f, after L.backward():")
     for node in topological_order(L):

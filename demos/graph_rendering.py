@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from autograd import Value, draw_dot, explain_backward, render
 from autograd.draw import GraphvizNotInstalled
-from demos.common import out_dir
+from demos.common import example_expression, out_dir
 from nn import Neuron
 
 
 def expression():
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    loss = d * f
-    loss.label = "L"
-    return loss, []
+    return example_expression(), []
 
 
 def neuron():
