@@ -167,7 +167,7 @@ def test_third_derivative_of_sin_through_three_grad_calls():
     (d1,) = grad(x.sin(), [x], create_graph=True)
     (d2,) = grad(d1, [x], create_graph=True)
     (d3,) = grad(d2, [x])
-    assert d3 == pytest.approx(-Value(0.7).cos().data, rel=1e-15)
+    assert d3 == pytest.approx(-Value(0.7).cos().data, rel=1e-15)  # the same cos, one sign flip: exact
 
 
 def test_grad_rejects_non_values():
@@ -215,8 +215,8 @@ def test_custom_op_is_differentiated_twice_like_a_builtin():
     (d1,) = grad(y, [x], create_graph=True)
     (d2,) = grad(d1, [x])
     s = 1 / (1 + math.exp(-0.3))
-    assert d1.data == pytest.approx(s, rel=1e-12)
-    assert d2 == pytest.approx(s * (1 - s), rel=1e-12)
+    assert d1.data == pytest.approx(s, rel=1e-12)  # 1 - 1/(1+e^x) vs 1/(1+e^-x): cancellation, ~1e-16
+    assert d2 == pytest.approx(s * (1 - s), rel=1e-12)  # same formulas as above, a few roundings
 
 
 def test_custom_op_with_two_inputs_and_numbers():

@@ -102,7 +102,7 @@ def test_binary_cross_entropy_stays_finite_at_exactly_zero_and_one():
     assert p.data == 1.0
     loss = binary_cross_entropy([p], [0])
     loss.backward()
-    assert loss.data == pytest.approx(100.0)  # log floored at -100, as in PyTorch
+    assert loss.data == 100.0  # -log(0) floored at 100, as in PyTorch: exact
     assert np.isfinite(p.grad)
 
 
@@ -115,7 +115,7 @@ def test_sgd_momentum_matches_pytorch_formula():
         opt.step()
         v = 0.9 * v + g
         expected -= 0.1 * v
-    assert p.data == pytest.approx(expected, rel=1e-15)
+    assert p.data == pytest.approx(expected, rel=1e-15)  # the same float operations in the same order
 
 
 def test_adam_minimises_a_quadratic_and_lr_can_be_scheduled():
@@ -171,7 +171,7 @@ def test_from_arrays_and_to_arrays_round_trip_in_tutorial_convention():
     np.testing.assert_array_equal(weights[1], syn1)
     x = [1.0, 0.0, 1.0]
     expected = ReferenceMLP([syn0, syn1], None, "sigmoid", "sigmoid").forward(np.array([x]))[0, 0]
-    assert model(x).data == pytest.approx(expected, rel=1e-15)
+    assert model(x).data == pytest.approx(expected, rel=1e-15)  # 3-term sums, another order: an ulp
 
 
 def test_seed_makes_initialisation_reproducible():

@@ -45,6 +45,7 @@ def test_backward_and_second_derivatives_match_torch(program, xs):
     first = grad(y, leaves, create_graph=True)
     expected_first, expected_hessian = torch_grads(program, xs)
     for k in range(3):
+        # abs: entries that are 0 on one side and ~1e-17 on the other (cancelled sums)
         assert first[k].data == pytest.approx(expected_first[k], rel=RTOL, abs=1e-12)
         row = grad(first[k], leaves)
         assert row == pytest.approx(expected_hessian[k], rel=RTOL, abs=1e-12)

@@ -80,7 +80,7 @@ def test_operators_accept_numbers_on_either_side_in_operand_order():
         "abs(-a)": (abs(-a), 6.0),
     }
     for text, (value, expected) in cases.items():
-        assert value.data == pytest.approx(expected, rel=1e-15), text
+        assert value.data == pytest.approx(expected, rel=1e-15), text  # one float operation each: an ulp
     assert (2 - a).parents[1] is a  # the number is wrapped as the first operand
     assert (a**2).op == "**2" and len((a**2).parents) == 1
 
