@@ -24,8 +24,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-Number = float  # what a forward function receives and returns
-
 
 class Op:
     """One row of the op table: a name, a forward on floats and a local-derivative rule."""
@@ -242,7 +240,6 @@ DOT = _builtin(
 )
 
 
-
 def _sse_forward(*ps_then_ts: float) -> float:
     n = len(ps_then_ts) // 2
     return sum((p - t) * (p - t) for p, t in zip(ps_then_ts[:n], ps_then_ts[n:]))
@@ -261,6 +258,7 @@ SSE = _builtin(
     _sse_derivative,
     "(p_1-t_1)**2 + ... + (p_n-t_n)**2 (inputs p_1..p_n, t_1..t_n); d/dp_i = 2(p_i-t_i), d/dt_i = -2(p_i-t_i)",
 )
+
 
 # Binary cross-entropy of a probability p against a target t, as one node. Near 0 and 1
 # the logs are floored at -100 and p*(1-p) at 1e-12 (PyTorch's choices), so a sigmoid
