@@ -78,6 +78,14 @@ class Value:
         extra += f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
+    def _no_order(self, other: Any) -> bool:
+        raise TypeError(
+            "Values have no order (a comparison has no derivative); compare their .data instead"
+        )
+
+    # == and hash stay identity-based (inherited), so Values can be dict keys and set members.
+    __lt__ = __le__ = __gt__ = __ge__ = _no_order
+
     # -- operators: each one is a row of the op table applied to (self, other) -------------
 
     def __add__(self, other: Operand) -> Value:

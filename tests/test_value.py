@@ -160,3 +160,10 @@ def test_label_must_be_a_string():
 def test_exponent_must_be_a_real_number():
     with pytest.raises(TypeError, match="the exponent of \\*\\* needs a real number, got str"):
         Value(2.0) ** "2"
+
+
+def test_ordering_comparisons_say_to_compare_data():
+    with pytest.raises(TypeError, match=r"compare their \.data instead"):
+        Value(1.0) < 2  # noqa: B015
+    with pytest.raises(TypeError, match=r"compare their \.data instead"):
+        sorted([Value(2.0), Value(1.0)])
