@@ -130,35 +130,47 @@ class Value:
     # -- named functions ---------------------------------------------------------------------
 
     def exp(self) -> Value:
-        """e**self; raises OverflowError past float range (self > ~709.78)."""
+        """e**x; d/dx = e**x. Raises OverflowError past float range (x > ~709.78).
+
+        >>> Value(0.0).exp().data
+        1.0
+        """
         return unary(ops.EXP, self)
 
     def log(self) -> Value:
-        """Natural log; raises ValueError for self <= 0."""
+        """ln x; d/dx = 1/x. Raises ValueError for x <= 0."""
         return unary(ops.LOG, self)
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent (never overflows)."""
+        """tanh x; d/dx = 1 - tanh(x)**2. Never overflows.
+
+        >>> Value(1000.0).tanh().data
+        1.0
+        """
         return unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
-        """1 / (1 + e**-self) (never overflows)."""
+        """1 / (1 + e**-x); d/dx = s (1 - s). Never overflows.
+
+        >>> Value(-1000.0).sigmoid().data
+        0.0
+        """
         return unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
-        """max(0, self), with slope 0 at 0."""
+        """max(0, x); d/dx = 1 for x > 0, else 0 (0 at the kink)."""
         return unary(ops.RELU, self)
 
     def sqrt(self) -> Value:
-        """Square root; raises ValueError for self < 0."""
+        """sqrt x; d/dx = 1 / (2 sqrt x). Raises ValueError for x < 0."""
         return unary(ops.SQRT, self)
 
     def sin(self) -> Value:
-        """Sine."""
+        """sin x; d/dx = cos x."""
         return unary(ops.SIN, self)
 
     def cos(self) -> Value:
-        """Cosine."""
+        """cos x; d/dx = -sin x."""
         return unary(ops.COS, self)
 
     def backward(self, gradient: Any = 1.0) -> None:
