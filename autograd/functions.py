@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import repeat
 from typing import Any
 
 from autograd import ops
-from autograd.value import Value, apply, record
+from autograd.value import Value, apply
 
 
 def sum_values(terms: Iterable[Any]) -> Value:
@@ -36,9 +35,4 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
         )
     if not weights:
         return Value(0.0)
-    parents = (*weights, *inputs)
-    # A neuron calls this with Values only (its layer wrapped the inputs once): check all of them
-    # in one C-level pass, and take the general path that wraps numbers only when needed.
-    if not all(map(isinstance, parents, repeat(Value))):
-        return apply(ops.DOT, *parents)
-    return record(ops.DOT, ops.DOT.forward(*[p.data for p in parents]), parents)
+    return apply(ops.DOT, *weights, *inputs)

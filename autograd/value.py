@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+from itertools import repeat
 from typing import Any
 
 from autograd import ops
@@ -259,5 +260,8 @@ def apply(op: Op, *operands: Operand) -> Value:
     >>> apply(ops.MUL, Value(2.0), 4)
     Value(data=8.0, grad=0.0, op='*')
     """
-    parents = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
-    return record(op, op.forward(*[p.data for p in parents]), parents)
+    # Fused ops are mostly called with Values only (a layer wraps its inputs once): check them
+    # all in one C-level pass, and wrap numbers only when there are any.
+    if not all(map(isinstance, operands, repeat(Value))):
+        operands = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
+    return record(op, op.forward(*[p.data for p in operands]), operands)
