@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import numbers
-from itertools import repeat
+from itertools import count, repeat
 from typing import Any
 
 from autograd import ops
@@ -188,7 +187,7 @@ class Value:
 _new_value = object.__new__
 # Every node gets the next number: a node is always made after its parents, so sorting by this
 # number is a topological order (PyTorch's autograd keeps the same "sequence number").
-_creation_counter = itertools.count()
+_creation_counter = count()
 
 
 def _new_node(op: Op | None, data: float) -> Value:
@@ -207,17 +206,14 @@ def constant(x: Any) -> Value:
     """A number wrapped as a leaf Value (a fast path for the common int and float)."""
     if type(x) is not float and type(x) is not int:
         return Value(x)
-    node = _new_node(None, float(x))
-    node._left = node._right = None
-    node._many = ()
-    return node
+    return _as_leaf(_new_node(None, float(x)))
 
 
 def unary(op: Op, x: Value) -> Value:
     """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
     node = _new_node(op, op.forward(x.data))
     node._left, node._right, node._many = x, None, None
-    return node if GRAD_ENABLED.get() else _detached(node)
+    return node if GRAD_ENABLED.get() else _as_leaf(node)
 
 
 def binary(op: Op, a: Operand, b: Operand) -> Value:
@@ -228,7 +224,7 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
         b = constant(b)
     node = _new_node(op, op.forward(a.data, b.data))
     node._left, node._right, node._many = a, b, None
-    return node if GRAD_ENABLED.get() else _detached(node)
+    return node if GRAD_ENABLED.get() else _as_leaf(node)
 
 
 def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
@@ -241,11 +237,11 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     else:
         node._left = node._right = None
         node._many = parents
-    return node if GRAD_ENABLED.get() else _detached(node)
+    return node if GRAD_ENABLED.get() else _as_leaf(node)
 
 
-def _detached(node: Value) -> Value:
-    """Under no_grad(): the node becomes a constant with no parents."""
+def _as_leaf(node: Value) -> Value:
+    """The node as a constant with no op and no parents (a wrapped number, or any result under no_grad())."""
     node._op = node._left = node._right = None
     node._many = ()
     return node
