@@ -22,12 +22,17 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[float], eps: float 
     [4.0, 3.0]
     """
     xs = [to_float(x, "numerical_grad inputs") for x in inputs]
+    return _central_differences(lambda point: _evaluate(f, point), xs, eps)
+
+
+def _central_differences(g: Callable[[list[float]], float], xs: Sequence[float], eps: float) -> list[float]:
+    """(g(x + eps e_j) - g(x - eps e_j)) / (2 eps) for each coordinate j of the point xs."""
     slopes = []
-    for i in range(len(xs)):
+    for j in range(len(xs)):
         hi, lo = list(xs), list(xs)
-        hi[i] += eps
-        lo[i] -= eps
-        slopes.append((_evaluate(f, hi) - _evaluate(f, lo)) / (2 * eps))
+        hi[j] += eps
+        lo[j] -= eps
+        slopes.append((g(hi) - g(lo)) / (2 * eps))
     return slopes
 
 
@@ -129,8 +134,7 @@ def gradcheck(
     """
     xs = [to_float(x, "gradcheck inputs") for x in inputs]
     if grad_fn is None:
-        leaves = [Value(x) for x in xs]
-        analytic = grad(f(*leaves), leaves)
+        analytic = _engine_grad(f, xs)
     else:
         analytic = list(grad_fn(*xs))
     report = compare([f"x[{i}]" for i in range(len(xs))], xs, analytic, numerical_grad(f, xs, eps), eps, atol, rtol)
@@ -151,15 +155,10 @@ def gradcheck_second_order(
     first = grad(f(*leaves), leaves, create_graph=True)
     names, values, analytic, numeric = [], [], [], []
     for i in range(len(xs)):
-        row = grad(first[i], leaves)
-        for j in range(len(xs)):
-            hi, lo = list(xs), list(xs)
-            hi[j] += eps
-            lo[j] -= eps
-            numeric.append((_engine_grad(f, hi)[i] - _engine_grad(f, lo)[i]) / (2 * eps))
-            names.append(f"d2/dx{i}dx{j}")
-            values.append(xs[j])
-            analytic.append(row[j])
+        analytic += grad(first[i], leaves)  # row i of the Hessian: d2f / dx_i dx_j for every j
+        numeric += _central_differences(lambda point, i=i: _engine_grad(f, point)[i], xs, eps)
+        names += [f"d2/dx{i}dx{j}" for j in range(len(xs))]
+        values += xs
     report = compare(names, values, analytic, numeric, eps, atol, rtol, "second-order gradcheck")
     return report.raise_if_failed() if raise_on_failure else report
 
