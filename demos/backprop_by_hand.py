@@ -46,14 +46,29 @@ def engine_step() -> dict:
     }
 
 
+def hand_gradients(w_hidden, w_output, stale: bool) -> dict[str, float]:
+    """The document's backprop by hand, as the gradient of 0.5 * (target - out)**2 per parameter name.
+
+    With stale=True the hidden deltas go through the output weights already updated (the
+    document's slip); with stale=False through the old ones (the true gradient).
+    """
+    h = [_sigmoid(INPUTS[0] * w_hidden[0][j] + INPUTS[1] * w_hidden[1][j]) for j in range(2)]
+    out = _sigmoid(h[0] * w_output[0][0] + h[1] * w_output[1][0])
+    delta = (TARGET - out) * (1 - out) * out
+    through = [w_output[j][0] + delta * h[j] if stale else w_output[j][0] for j in range(2)]
+    deltas = [delta * through[j] * h[j] * (1 - h[j]) for j in range(2)]
+    # The document adds delta * input to each weight (learning rate 1): the gradient is minus that.
+    grads = {f"layers.1.neurons.0.w.{j}": -delta * h[j] for j in range(2)}
+    for j in range(2):
+        for i in range(2):
+            grads[f"layers.0.neurons.{j}.w.{i}"] = -deltas[j] * INPUTS[i]
+    return grads
+
+
 def document_procedure() -> list[float]:
     """The document's hidden-layer update done in float64: deltas through the *updated* output weights."""
-    h = [_sigmoid(INPUTS[0] * W_HIDDEN[0][j] + INPUTS[1] * W_HIDDEN[1][j]) for j in range(2)]
-    out = _sigmoid(h[0] * W_OUTPUT[0][0] + h[1] * W_OUTPUT[1][0])
-    delta = (TARGET - out) * (1 - out) * out
-    new_output = [W_OUTPUT[j][0] + delta * h[j] for j in range(2)]
-    deltas = [delta * new_output[j] * h[j] * (1 - h[j]) for j in range(2)]  # the slip: new, not old
-    return [W_HIDDEN[i][j] + deltas[j] * INPUTS[i] for j in range(2) for i in range(2)]
+    grads = hand_gradients(W_HIDDEN, W_OUTPUT, stale=True)
+    return [W_HIDDEN[i][j] - grads[f"layers.0.neurons.{j}.w.{i}"] for j in range(2) for i in range(2)]
 
 
 def general_formulas_2_3_2(w_in: np.ndarray, w_out: np.ndarray, x: list[float], target: list[float], eta: float):

@@ -42,18 +42,8 @@ def neuron_checks():
 
 
 def hand_backprop(model: MLP, stale: bool) -> dict[str, float]:
-    """The 2-2-1 tutorial's gradients by hand; with stale=True its hidden deltas use the updated weights."""
-    (w1, w2), (v,) = [[w.data for w in n.w] for n in model.layers[0].neurons], model.layers[1].neurons
-    h = [sigmoid(sum(x * w for x, w in zip(hand.INPUTS, ws))) for ws in (w1, w2)]
-    out = sigmoid(sum(hj * vj.data for hj, vj in zip(h, v.w)))
-    delta = (hand.TARGET - out) * out * (1 - out)
-    through = [vj.data + delta * hj for vj, hj in zip(v.w, h)] if stale else [vj.data for vj in v.w]
-    deltas = [delta * through[j] * h[j] * (1 - h[j]) for j in range(2)]
-    grads = {f"layers.1.neurons.0.w.{j}": -delta * h[j] for j in range(2)}  # update w += delta * h
-    for j in range(2):
-        for i in range(2):
-            grads[f"layers.0.neurons.{j}.w.{i}"] = -deltas[j] * hand.INPUTS[i]
-    return grads
+    """The 2-2-1 tutorial's gradients by hand at the model's weights (stale=True: its slip)."""
+    return hand.hand_gradients(*model.to_arrays()[0], stale=stale)
 
 
 def network_checks():
