@@ -14,13 +14,14 @@ True
 from nn.activations import ACTIVATIONS, get_activation
 from nn.gradcheck import check_model_gradients
 from nn.layers import MLP, Layer, Neuron
-from nn.losses import binary_cross_entropy, hinge, l2, mse
+from nn.losses import LOSSES, binary_cross_entropy, get_loss, hinge, l2, mse
 from nn.module import Module
 from nn.optim import SGD, Adam
 from nn.serialize import load, save
 
 __all__ = [
     "ACTIVATIONS",
+    "LOSSES",
     "MLP",
     "SGD",
     "Adam",
@@ -30,6 +31,7 @@ __all__ = [
     "binary_cross_entropy",
     "check_model_gradients",
     "get_activation",
+    "get_loss",
     "hinge",
     "l2",
     "load",
