@@ -28,38 +28,21 @@ COLUMNS = ["engine", "engine (scalar code)", "micrograd", "torch", "torch vector
 
 
 def check_same_numbers(steps_w2: int = 20, steps_w3: int = 3) -> list[str]:
-    """Every engine's W2 weights and W3 losses against NumPy's; raises if any differs."""
+    """Every installed engine's W2 weights and W3 losses against NumPy's; stops the run if any differs."""
     lines = []
-    rng = np.random.RandomState(1)
-    weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
-    x, y = worker.W2_X, worker.W2_Y
-    expected = peers.w2_numpy(weights, x, y, steps_w2)
-    w2 = {
-        "engine": lambda: peers.w2_engine(weights, x, y, steps_w2),
-        "engine (scalar code)": lambda: peers.w2_scalar(worker.scalar_class("engine"), weights, x, y, steps_w2),
-    }
-    if peers.micrograd_engine:
-        w2["micrograd"] = lambda: peers.w2_scalar(worker.scalar_class("micrograd"), weights, x, y, steps_w2)
-    if peers.torch:
-        w2["torch"] = lambda: peers.w2_torch_scalar(weights, x, y, steps_w2)
-        w2["torch vectorized"] = lambda: peers.w2_torch_vectorized(weights, x, y, steps_w2)
-    for name, run in w2.items():
-        gap = max(float(np.max(np.abs(a - b) / np.abs(b))) for a, b in zip(run(), expected))
-        if not gap < CHECK_RTOL:
-            raise SystemExit(f"W2: {name}'s weights differ from NumPy's by {gap:.1e} relative; not timing")
-        lines.append(f"W2 weights after {steps_w2} steps, {name} vs NumPy: max relative difference {gap:.1e}")
-    problem = peers.two_moons_problem()
-    expected = peers.w3_numpy(*problem, steps_w3)
-    w3 = {"engine": peers.w3_engine}
-    if peers.micrograd_engine:
-        w3["micrograd"] = peers.w3_micrograd
-    if peers.torch:
-        w3["torch"], w3["torch vectorized"] = peers.w3_torch_scalar, peers.w3_torch_vectorized
-    for name, run in w3.items():
-        gap = max(abs(a - b) / abs(b) for a, b in zip(run(*problem, steps_w3), expected))
-        if not gap < CHECK_RTOL:
-            raise SystemExit(f"W3: {name}'s losses differ from NumPy's by {gap:.1e} relative; not timing")
-        lines.append(f"W3 losses over {steps_w3} steps, {name} vs NumPy: max relative difference {gap:.1e}")
+    for workload, runners, steps, what in (
+        ("W2", worker.w2_runners(), steps_w2, "weights after"),
+        ("W3", worker.w3_runners(), steps_w3, "losses over"),
+    ):
+        expected = [np.asarray(v, dtype=float) for v in runners["numpy"](steps)]
+        for name, run in runners.items():
+            if name == "numpy" or not peers.installed(name):
+                continue
+            got = [np.asarray(v, dtype=float) for v in run(steps)]
+            gap = max(float(np.max(np.abs(a - b) / np.abs(b))) for a, b in zip(got, expected))
+            if not gap < CHECK_RTOL:
+                raise SystemExit(f"{workload}: {name} differs from NumPy by {gap:.1e} relative; not timing")
+            lines.append(f"{workload} {what} {steps} steps, {name} vs NumPy: max relative difference {gap:.1e}")
     return lines
 
 

@@ -50,8 +50,11 @@ if micrograd_engine is not None:
     micrograd_engine.Value.sigmoid = _micrograd_sigmoid
 
 
-def available() -> dict[str, bool]:
-    return {"micrograd": micrograd_engine is not None, "torch": torch is not None}
+def installed(engine: str) -> bool:
+    """Whether the library behind a benchmark column is importable here."""
+    if engine == "micrograd":
+        return micrograd_engine is not None
+    return torch is not None if engine.startswith("torch") else True
 
 
 # -- W2: the 3-4-1 sigmoid net of the iamtrask tutorial, full batch, lr 1, 0.5 * SSE ---------------

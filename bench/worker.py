@@ -80,33 +80,42 @@ def w1_memory(engine: str) -> dict:
     return {"bytes_per_node": size / W1_OPS}
 
 
-def w2(engine: str) -> dict:
-    """The iamtrask 3-4-1 net, full batch: µs per training step."""
+def w2_runners() -> dict[str, Callable[[int], list]]:
+    """Each engine's W2 training from the tutorial's seed-1 weights: steps -> final weights."""
     from bench import peers
 
     rng = np.random.RandomState(1)
     weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
-    run = {
+    return {
         "engine": lambda n: peers.w2_engine(weights, W2_X, W2_Y, n),
         "engine (scalar code)": lambda n: peers.w2_scalar(scalar_class("engine"), weights, W2_X, W2_Y, n),
         "micrograd": lambda n: peers.w2_scalar(scalar_class("micrograd"), weights, W2_X, W2_Y, n),
         "torch": lambda n: peers.w2_torch_scalar(weights, W2_X, W2_Y, n),
         "torch vectorized": lambda n: peers.w2_torch_vectorized(weights, W2_X, W2_Y, n),
         "numpy": lambda n: peers.w2_numpy(weights, W2_X, W2_Y, n),
-    }[engine]
-    steps = W2_STEPS[engine]
+    }
+
+
+def w3_runners() -> dict[str, Callable[[int], list]]:
+    """Each engine's two-moons training from one shared initialisation: steps -> losses."""
+    from bench import peers
+
+    problem = peers.two_moons_problem()
+    runs = {"engine": peers.w3_engine, "micrograd": peers.w3_micrograd, "torch": peers.w3_torch_scalar,
+            "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}
+    return {name: (lambda n, run=run: run(*problem, n)) for name, run in runs.items()}
+
+
+def w2(engine: str) -> dict:
+    """The iamtrask 3-4-1 net, full batch: µs per training step."""
+    run, steps = w2_runners()[engine], W2_STEPS[engine]
     return {"step_us": timed(lambda: run(steps))[0] / steps * 1e6}
 
 
 def w3(engine: str) -> dict:
     """micrograd's two-moons training step: ms per step."""
-    from bench import peers
-
-    run = {"engine": peers.w3_engine, "micrograd": peers.w3_micrograd, "torch": peers.w3_torch_scalar,
-           "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}[engine]
-    steps = W3_STEPS[engine]
-    problem = peers.two_moons_problem()
-    return {"step_ms": timed(lambda: run(*problem, steps))[0] / steps * 1e3}
+    run, steps = w3_runners()[engine], W3_STEPS[engine]
+    return {"step_ms": timed(lambda: run(steps))[0] / steps * 1e3}
 
 
 def w4(engine: str, size: int, recursion_limit: int | None) -> dict:
