@@ -48,7 +48,7 @@ class Value:
     # make up nearly every graph, and in a tuple (`_many`) only for the others: a tuple per
     # node would be a second object for Python's garbage collector to track, and that alone
     # made building a graph half again slower (see bench/, workload W1).
-    __slots__ = ("_index", "_left", "_many", "_op", "_right", "data", "grad", "label")
+    __slots__ = ("_index", "_left", "_many", "_op", "_right", "_seen_by", "data", "grad", "label")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -60,6 +60,7 @@ class Value:
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
         self._index = next(_creation_counter)
+        self._seen_by = None  # the graph walk that last reached this node (graph.newest_first)
 
     @property
     def op(self) -> str:
@@ -199,6 +200,7 @@ def _new_node(op: Op | None, data: float) -> Value:
     node.label = ""
     node._index = next(_creation_counter)
     node._op = op
+    node._seen_by = None
     return node
 
 
@@ -211,7 +213,8 @@ def constant(x: Any) -> Value:
 
 def unary(op: Op, x: Value) -> Value:
     """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
-    node = _new_node(op, op.forward(x.data))
+    forward = op.forward  # fetched first: see the comment in binary()
+    node = _new_node(op, forward(x.data))
     node._left, node._right, node._many = x, None, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
 
@@ -222,7 +225,10 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
         a = constant(a)
     if not isinstance(b, Value):
         b = constant(b)
-    node = _new_node(op, op.forward(a.data, b.data))
+    # `op.forward(...)` in one piece is a method call on a slot, which Python 3.11 cannot
+    # speed up; fetching the function first and calling it can be (bench/, workload W1).
+    forward = op.forward
+    node = _new_node(op, forward(a.data, b.data))
     node._left, node._right, node._many = a, b, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
 
@@ -260,4 +266,5 @@ def apply(op: Op, *operands: Operand) -> Value:
     # all in one C-level pass, and wrap numbers only when there are any.
     if not all(map(isinstance, operands, repeat(Value))):
         operands = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
-    return record(op, op.forward(*[p.data for p in operands]), operands)
+    forward = op.forward  # fetched first: see the comment in binary()
+    return record(op, forward(*[p.data for p in operands]), operands)

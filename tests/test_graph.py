@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, dot, grad, no_grad, op, sum_values, topological_order
 from autograd import ops as op_table
+from autograd.graph import newest_first
 
 EPS = 1e-6  # central difference step
 # Composite graphs of up to 10 ops on inputs in [-2, 2], values kept below 1e3: a central
@@ -261,3 +262,29 @@ def test_topological_order_puts_every_node_after_its_parents_in_a_wide_graph():
     assert order[-1] is y and len(order) == len(set(order))
     assert all(position[p] < position[n] for n in order for p in n.parents)
     assert [n for n in topological_order(y, leaves=False) if not n.parents] == []
+
+
+def test_backward_sorts_when_nodes_are_found_out_of_creation_order():
+    # Breadth-first from y finds c before a, but a uses c: c must wait until a has passed its
+    # gradient on. The walk notices that the found order is not newest-first and sorts.
+    x = Value(0.5)
+    c = x * 3.0
+    a = c.tanh()
+    y = c + a
+    assert newest_first(y, leaves=False) == [y, a, c]
+    assert topological_order(y) == list(reversed(newest_first(y)))
+    y.backward()
+    # dy/dx = 3 (1 + tanh'(c)), with tanh'(c) = 1 - tanh(c)**2; the same float operations.
+    assert x.grad == (1.0 + (1.0 - a.data * a.data)) * 3.0
+    assert c.grad == 1.0 + (1.0 - a.data * a.data)
+
+
+def test_walks_marked_by_earlier_walks_find_the_same_nodes():
+    # Each walk marks the nodes it finds with its own token; marks left by an earlier walk,
+    # from this root or from another root over shared nodes, must not hide nodes from it.
+    x = Value(0.3)
+    inner = (x * x).sin()
+    outer = inner * inner + inner.exp()
+    first = newest_first(outer)
+    assert newest_first(inner) == [inner, inner.parents[0], x]
+    assert newest_first(outer) == first and len(first) == len(set(first))
