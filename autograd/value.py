@@ -60,7 +60,7 @@ class Value:
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
         self._index = next(_creation_counter)
-        self._seen_by = None  # the graph walk that last reached this node (graph.newest_first)
+        self._seen_by = None  # the last graph walk that reached this node (see autograd/graph.py)
 
     @property
     def op(self) -> str:

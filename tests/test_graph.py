@@ -264,9 +264,10 @@ def test_topological_order_puts_every_node_after_its_parents_in_a_wide_graph():
     assert [n for n in topological_order(y, leaves=False) if not n.parents] == []
 
 
-def test_backward_sorts_when_nodes_are_found_out_of_creation_order():
-    # Breadth-first from y finds c before a, but a uses c: c must wait until a has passed its
-    # gradient on. The walk notices that the found order is not newest-first and sorts.
+def test_a_node_reached_first_still_waits_for_every_node_that_uses_it():
+    # From y, c is reached before a, but a uses c: c must wait until a has passed its gradient
+    # on. backward() takes the newer a first; the walk behind topological_order notices that
+    # it found the nodes out of order and sorts them.
     x = Value(0.5)
     c = x * 3.0
     a = c.tanh()
