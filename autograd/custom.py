@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd import ops
-from autograd.value import Value, apply, to_float
+from autograd.nodes import apply
+from autograd.value import Value, to_float
 
 
 def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any]) -> Callable:

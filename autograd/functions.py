@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import ops
-from autograd.value import Value, apply
+from autograd.nodes import apply
+from autograd.value import Value
 
 
 def sum_values(terms: Iterable[Any]) -> Value:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numbers
-from itertools import count, repeat
+from itertools import count
 from typing import Any
 
 from autograd import ops
-from autograd.mode import GRAD_ENABLED
 from autograd.ops import Op
 
 Operand = Any  # a Value or a real number
@@ -59,7 +58,7 @@ class Value:
         self._op: Op | None = None
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
-        self._index = next(_creation_counter)
+        self._index = next(creation_numbers)
         self._seen_by = None  # the last graph walk that reached this node (see autograd/graph.py)
 
     @property
@@ -90,43 +89,43 @@ class Value:
     # -- operators: each one is a row of the op table applied to (self, other) -------------
 
     def __add__(self, other: Operand) -> Value:
-        return binary(ops.ADD, self, other)
+        return nodes.binary(ops.ADD, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        return binary(ops.ADD, other, self)
+        return nodes.binary(ops.ADD, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        return binary(ops.SUB, self, other)
+        return nodes.binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        return binary(ops.SUB, other, self)
+        return nodes.binary(ops.SUB, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        return binary(ops.MUL, self, other)
+        return nodes.binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        return binary(ops.MUL, other, self)
+        return nodes.binary(ops.MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        return binary(ops.DIV, self, other)
+        return nodes.binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return binary(ops.DIV, other, self)
+        return nodes.binary(ops.DIV, other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            return binary(ops.POW, self, exponent)
+            return nodes.binary(ops.POW, self, exponent)
         # A number exponent is part of the op (x**2 is one node with one parent).
-        return unary(ops.power(to_float(exponent, "the exponent of **")), self)
+        return nodes.unary(ops.power(to_float(exponent, "the exponent of **")), self)
 
     def __rpow__(self, base: Operand) -> Value:
-        return binary(ops.POW, base, self)
+        return nodes.binary(ops.POW, base, self)
 
     def __neg__(self) -> Value:
-        return unary(ops.NEG, self)
+        return nodes.unary(ops.NEG, self)
 
     def __abs__(self) -> Value:
-        return unary(ops.ABS, self)
+        return nodes.unary(ops.ABS, self)
 
     # -- named functions ---------------------------------------------------------------------
 
@@ -136,11 +135,11 @@ class Value:
         >>> Value(0.0).exp().data
         1.0
         """
-        return unary(ops.EXP, self)
+        return nodes.unary(ops.EXP, self)
 
     def log(self) -> Value:
         """ln x; d/dx = 1/x. Raises ValueError for x <= 0."""
-        return unary(ops.LOG, self)
+        return nodes.unary(ops.LOG, self)
 
     def tanh(self) -> Value:
         """tanh x; d/dx = 1 - tanh(x)**2. Never overflows.
@@ -148,7 +147,7 @@ class Value:
         >>> Value(1000.0).tanh().data
         1.0
         """
-        return unary(ops.TANH, self)
+        return nodes.unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-x); d/dx = s (1 - s). Never overflows.
@@ -156,23 +155,23 @@ class Value:
         >>> Value(-1000.0).sigmoid().data
         0.0
         """
-        return unary(ops.SIGMOID, self)
+        return nodes.unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x); d/dx = 1 for x > 0, else 0 (0 at the kink)."""
-        return unary(ops.RELU, self)
+        return nodes.unary(ops.RELU, self)
 
     def sqrt(self) -> Value:
         """sqrt x; d/dx = 1 / (2 sqrt x). Raises ValueError for x < 0."""
-        return unary(ops.SQRT, self)
+        return nodes.unary(ops.SQRT, self)
 
     def sin(self) -> Value:
         """sin x; d/dx = cos x."""
-        return unary(ops.SIN, self)
+        return nodes.unary(ops.SIN, self)
 
     def cos(self) -> Value:
         """cos x; d/dx = -sin x."""
-        return unary(ops.COS, self)
+        return nodes.unary(ops.COS, self)
 
     def backward(self, gradient: Any = 1.0) -> None:
         """Fill `.grad` of every node behind this one with d(self)/d(node), times `gradient`.
@@ -185,86 +184,10 @@ class Value:
         backpropagate(self, to_float(gradient, "backward(gradient=...)"))
 
 
-_new_value = object.__new__
-# Every node gets the next number: a node is always made after its parents, so sorting by this
-# number is a topological order (PyTorch's autograd keeps the same "sequence number").
-_creation_counter = count()
+# Every node takes the next number: a node is always made after its parents, so a larger
+# number means newer (PyTorch's autograd keeps the same "sequence number"); the backward pass
+# in autograd/graph.py orders its work by it.
+creation_numbers = count()
 
-
-def _new_node(op: Op | None, data: float) -> Value:
-    # Built without __init__: data is already a float, and skipping the checks is the single
-    # biggest saving when making millions of nodes.
-    node = _new_value(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._index = next(_creation_counter)
-    node._op = op
-    node._seen_by = None
-    return node
-
-
-def constant(x: Any) -> Value:
-    """A number wrapped as a leaf Value (a fast path for the common int and float)."""
-    if type(x) is not float and type(x) is not int:
-        return Value(x)
-    return _as_leaf(_new_node(None, float(x)))
-
-
-def unary(op: Op, x: Value) -> Value:
-    """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
-    forward = op.forward  # fetched first: see the comment in binary()
-    node = _new_node(op, forward(x.data))
-    node._left, node._right, node._many = x, None, None
-    return node if GRAD_ENABLED.get() else _as_leaf(node)
-
-
-def binary(op: Op, a: Operand, b: Operand) -> Value:
-    """Apply a two-input op; a number on either side becomes a constant leaf."""
-    if not isinstance(a, Value):
-        a = constant(a)
-    if not isinstance(b, Value):
-        b = constant(b)
-    # `op.forward(...)` in one piece is a method call on a slot, which Python 3.11 cannot
-    # speed up; fetching the function first and calling it can be (bench/, workload W1).
-    forward = op.forward
-    node = _new_node(op, forward(a.data, b.data))
-    node._left, node._right, node._many = a, b, None
-    return node if GRAD_ENABLED.get() else _as_leaf(node)
-
-
-def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
-    """A new node holding `data`, made by `op` from `parents` (any number of them)."""
-    node = _new_node(op, data)
-    if len(parents) == 1 or len(parents) == 2:  # the same layout as unary() and binary() make
-        node._left = parents[0]
-        node._right = parents[1] if len(parents) == 2 else None
-        node._many = None
-    else:
-        node._left = node._right = None
-        node._many = parents
-    return node if GRAD_ENABLED.get() else _as_leaf(node)
-
-
-def _as_leaf(node: Value) -> Value:
-    """The node as a constant with no op and no parents (a wrapped number, or any result under no_grad())."""
-    node._op = node._left = node._right = None
-    node._many = ()
-    return node
-
-
-def apply(op: Op, *operands: Operand) -> Value:
-    """Run `op` forward on the operands' numbers and record the result as a new node.
-
-    Numbers among the operands become constant leaves. Under `no_grad()` the result is a
-    constant with no parents.
-
-    >>> apply(ops.MUL, Value(2.0), 4)
-    Value(data=8.0, grad=0.0, op='*')
-    """
-    # Fused ops are mostly called with Values only (a layer wraps its inputs once): check them
-    # all in one C-level pass, and wrap numbers only when there are any.
-    if not all(map(isinstance, operands, repeat(Value))):
-        operands = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
-    forward = op.forward  # fetched first: see the comment in binary()
-    return record(op, forward(*[p.data for p in operands]), operands)
+# At the end, because nodes.py needs the Value class defined above.
+from autograd import nodes  # noqa: E402

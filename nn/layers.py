@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, dot
-from autograd.value import constant
+from autograd.nodes import constant
 from nn.activations import get_activation
 from nn.module import Module
 

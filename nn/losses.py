@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value, ops, sum_values
-from autograd.value import apply
+from autograd.nodes import apply
 
 
 def _pair(pred: Any, target: Any, loss: str) -> tuple[list[Any], list[Any]]:

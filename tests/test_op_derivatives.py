@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, dot, grad, gradcheck, gradcheck_second_order, ops, sum_values
-from autograd.value import apply
+from autograd.nodes import apply
 
 EPS = 1e-6  # central-difference step: truncation ~ eps**2 * f''' / 6, rounding ~ 1e-16 * |f| / eps
 # So a central difference is good to about 1e-8 relative for these smooth, bounded inputs;
