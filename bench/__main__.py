@@ -1,6 +1,6 @@
 """Benchmark W1-W4 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
 
-    make bench                               # everything: about 3 minutes
+    make bench                               # everything: about 7 minutes
     python -m bench --only W2                # one workload (W1, W2, W3 or W4)
     python -m bench --only W1 --repeat 7     # more repetitions; medians are reported
 
@@ -88,13 +88,22 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
     return items
 
 
+# A W4 figure is one backward call, where W1-W3 figures each average many steps, so W4's
+# figures scatter most (micrograd's chain of 100,000: 135-350 ms across fresh interpreters).
+# The W4 runs that give a ratio to micrograd are therefore taken this many times as often.
+W4_EXTRA_SAMPLES = 3
+
+
 def run_plan(items, repeat: int) -> dict[tuple[str, str], object]:
     """Take every measurement `repeat` times, engines alternating in a rotating order."""
     cache: dict[tuple[str, ...], list[dict]] = {}
     jobs = list(dict.fromkeys(args for _, _, args, _ in items))  # W1 rows share one run
+    compared = [args for args in jobs if args[0] == "W4" and args[1] in ("engine", "micrograd")
+                and 1_000 < int(args[2]) <= 100_000]
     for r in range(repeat):
         shift = r % len(jobs)
-        for args in jobs[shift:] + jobs[:shift]:
+        round_jobs = jobs[shift:] + jobs[:shift] + compared * (W4_EXTRA_SAMPLES - 1)
+        for args in round_jobs:
             if args[0] == "W1-memory" and r:  # allocation counts do not vary: measure once
                 continue
             cache.setdefault(args, []).append(measure(*args))
@@ -133,12 +142,13 @@ def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> st
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["W1", "W2", "W3", "W4"], action="append", help="run only these")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (median reported)")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions per measurement (median reported)")
     parser.add_argument("--output", default="out/bench.txt", help="where the table is written")
     args = parser.parse_args(argv)
     todo = args.only or ["W1", "W2", "W3", "W4"]
     notes = [f"Python {sys.version.split()[0]}, NumPy {np.__version__}, garbage collector on, "
-             f"median of {args.repeat} runs, each in a fresh interpreter"]
+             f"median of {args.repeat} runs ({W4_EXTRA_SAMPLES * args.repeat} for W4's compared chains),"
+             " each in a fresh interpreter"]
     if peers.torch:
         notes.append(f"PyTorch {peers.torch.__version__}, float64, one thread per op as it chooses")
     if not peers.micrograd_engine:

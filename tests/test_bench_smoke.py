@@ -30,3 +30,24 @@ def test_table_has_ratio_columns_and_plan_covers_every_workload():
     assert "engine / micrograd" in table and "0.200" in table and "10.000" in table
     rows = {row for row, *_ in plan(["W1", "W2", "W3", "W4"])}
     assert any(r.startswith("W1") for r in rows) and any(r.startswith("W4") for r in rows)
+
+
+def test_run_plan_takes_medians_and_samples_the_compared_chains_more_often(monkeypatch):
+    import bench.__main__ as driver
+
+    calls: list[tuple[str, ...]] = []
+
+    def fake_measure(*args):  # stands in for a fresh interpreter: returns the call's number
+        calls.append(args)
+        return {"backward_ms": float(len(calls)), "bytes_per_node": 1.0}
+
+    monkeypatch.setattr(driver, "measure", fake_measure)
+    items = [("chain", "engine", ("W4", "engine", "100000"), "backward_ms"),
+             ("big chain", "engine", ("W4", "engine", "1000000"), "backward_ms"),
+             ("memory", "engine", ("W1-memory", "engine"), "bytes_per_node")]
+    results = driver.run_plan(items, repeat=3)
+    counts = {args: calls.count(args) for args in set(calls)}
+    assert counts == {("W4", "engine", "100000"): 3 * driver.W4_EXTRA_SAMPLES,
+                      ("W4", "engine", "1000000"): 3, ("W1-memory", "engine"): 1}
+    numbers = [i + 1.0 for i, args in enumerate(calls) if args == ("W4", "engine", "100000")]
+    assert results["chain", "engine"] == sorted(numbers)[len(numbers) // 2]  # an odd count: the middle one
