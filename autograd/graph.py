@@ -63,9 +63,12 @@ def local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
         local = node._op.derivative(*args, out)
     except (ArithmeticError, ValueError) as error:
         numbers = ", ".join(repr(getattr(a, "data", a)) for a in args)
-        raise type(error)(
-            f"backward through {node.op!r} at inputs ({numbers}) failed: {error}"
-        ) from error
+        message = f"backward through {node.op!r} at inputs ({numbers}) failed: {error}"
+        try:
+            readable = type(error)(message)
+        except Exception:  # an exception class of a custom rule that takes other arguments
+            raise error from None
+        raise readable from error
     return local if type(local) is tuple else (local,)
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograd import Value
+from autograd import Value, op
 
 
 @pytest.mark.parametrize(
@@ -167,3 +167,21 @@ def test_ordering_comparisons_say_to_compare_data():
         Value(1.0) < 2  # noqa: B015
     with pytest.raises(TypeError, match=r"compare their \.data instead"):
         sorted([Value(2.0), Value(1.0)])
+
+
+class _RuleError(ArithmeticError):
+    """An exception whose constructor takes two arguments, as a user's rule might raise."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(f"{where}: {why}")
+
+
+def test_backward_failure_with_an_unusual_exception_class_raises_it_unchanged():
+    # The readable message is built by calling the error's class with one string; a class that
+    # needs other arguments gets its own exception back, not a TypeError from that call.
+    def bad_rule(x, out):
+        raise _RuleError("spiky", "no slope here")
+
+    spiky = op("spiky_test_op", lambda x: x, bad_rule)
+    with pytest.raises(_RuleError, match="spiky: no slope here"):
+        spiky(Value(1.0)).backward()
