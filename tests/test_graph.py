@@ -84,6 +84,23 @@ def test_random_graph_grads_match_central_difference(program, xs):
         assert abs(engine - numeric) <= RTOL_FD * max(1.0, abs(numeric))
 
 
+@settings(max_examples=150, deadline=None)
+@given(program=programs, xs=inputs3, inner=st.integers(0, 100))
+def test_backward_agrees_with_grad_on_every_node_even_after_an_earlier_pass(program, xs, inner):
+    # backward() walks, orders and passes gradients on in one loop; grad() collects the graph,
+    # sorts it and then passes gradients on. Both add each node's contributions newest
+    # consumer first, so they must agree to the last bit, on leaves and interior nodes alike.
+    leaves = [Value(v) for v in xs]
+    y = run_program(program, leaves)
+    interior = topological_order(y, leaves=False)
+    interior[inner % len(interior)].backward()  # leaves stale gradients on part of the graph
+    for leaf in leaves:
+        leaf.grad = 0.0
+    y.backward()
+    expected = grad(y, leaves + interior)
+    assert [v.grad for v in leaves + interior] == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(program=programs, xs=inputs3)
 def test_random_graph_second_derivatives_match_central_difference_of_grad(program, xs):
