@@ -108,20 +108,22 @@ class TestCrossEntropyCurve:  # seed 000
         assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def _train_both_and_compare_weights(steps: int, lr: float) -> list[float]:
+    """Train the engine and the NumPy reference from one start; assert equal weights; return the engine's losses."""
+    weights = regression.initial_weights()
+    model, losses = regression.train_engine(weights, steps, lr)
+    reference = regression.train_reference(weights, steps, lr)
+    for a, b in zip(model.to_arrays()[0], reference.weights):
+        assert a == pytest.approx(b, rel=RTOL_TRAINED)
+    return losses
+
+
 class TestRegressionLinearOutput:  # seed 001
     def test_engine_matches_reference_at_tutorial_learning_rate(self):
-        weights = regression.initial_weights()
-        model, _ = regression.train_engine(weights, 100, regression.DOC_LR)
-        reference = regression.train_reference(weights, 100, regression.DOC_LR)
-        for a, b in zip(model.to_arrays()[0], reference.weights):
-            assert a == pytest.approx(b, rel=RTOL_TRAINED)
+        _train_both_and_compare_weights(100, regression.DOC_LR)
 
     def test_engine_matches_reference_after_long_stable_training(self):
-        weights = regression.initial_weights()
-        model, losses = regression.train_engine(weights, 5000, regression.STABLE_LR)
-        reference = regression.train_reference(weights, 5000, regression.STABLE_LR)
-        for a, b in zip(model.to_arrays()[0], reference.weights):
-            assert a == pytest.approx(b, rel=RTOL_TRAINED)
+        losses = _train_both_and_compare_weights(5000, regression.STABLE_LR)
         assert losses[-1] < 0.15 * losses[0]  # 3.01 -> 0.36 in 5,000 steps: it is learning
 
     def test_tutorial_lr_oscillates_for_the_true_gradient(self):
