@@ -10,7 +10,7 @@ from itertools import repeat
 from typing import Any
 
 from autograd.mode import GRAD_ENABLED
-from autograd.ops import Op
+from autograd.ops import Op, refuse_non_finite
 from autograd.value import Operand, Value, creation_numbers
 
 _new_value = object.__new__
@@ -39,7 +39,10 @@ def constant(x: Any) -> Value:
 def unary(op: Op, x: Value) -> Value:
     """Apply a one-input op to a Value: the path of exp, tanh, x ** 2, ..."""
     forward = op.forward  # fetched first: see the comment in binary()
-    node = _new_node(op, forward(x.data))
+    data = forward(x.data)
+    if data - data != 0.0:  # inf or nan (x - x is 0.0 for every finite x): the policy in ops.py decides
+        refuse_non_finite(op.name, (x.data,), data)
+    node = _new_node(op, data)
     node._left, node._right, node._many = x, None, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
 
@@ -53,7 +56,10 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
     # `op.forward(...)` in one piece is a method call on a slot, which Python 3.11 cannot
     # speed up; fetching the function first and calling it can be (bench/, workload W1).
     forward = op.forward
-    node = _new_node(op, forward(a.data, b.data))
+    data = forward(a.data, b.data)
+    if data - data != 0.0:  # as in unary()
+        refuse_non_finite(op.name, (a.data, b.data), data)
+    node = _new_node(op, data)
     node._left, node._right, node._many = a, b, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
 
@@ -93,4 +99,8 @@ def apply(op: Op, *operands: Operand) -> Value:
     if not all(map(isinstance, operands, repeat(Value))):
         operands = tuple([x if isinstance(x, Value) else constant(x) for x in operands])
     forward = op.forward  # fetched first: see the comment in binary()
-    return record(op, forward(*[p.data for p in operands]), operands)
+    numbers = [p.data for p in operands]
+    data = forward(*numbers)
+    if data - data != 0.0:  # as in unary()
+        refuse_non_finite(op.name, numbers, data)
+    return record(op, data, operands)

@@ -14,6 +14,18 @@ So one rule serves both kinds of backward pass:
 
 Rules only *return* local derivatives; the engine multiplies them by the upstream
 gradient and accumulates (the chain rule lives in one place, `autograd/graph.py`).
+
+Numbers that are not finite, one policy for every op, forward and backward:
+
+- When every input of a step is finite but its result is not, the step raises, naming
+  the op and its inputs: `OverflowError` for an infinity (`1e200 * 1e200`, `exp(1000)`,
+  the slope of `1/x` at x = 1e-200), `ValueError` for a nan (`x ** y` differentiated
+  in y at a negative x). An inf would otherwise turn every gradient behind it into nan
+  with no hint of where it began. `refuse_non_finite` below is that rule; the node
+  makers (`autograd/nodes.py`) and the backward passes (`autograd/graph.py`) call it.
+- A nan or inf that is already there (a nan in the data, say) flows on, as in PyTorch:
+  nan in, nan out. A slope that reads a nan input is nan, piecewise ones included
+  (relu'(nan) is nan, not 0); a slope that does not read it stays (d(a*b)/da = b).
 """
 
 from __future__ import annotations
@@ -78,17 +90,43 @@ def log(x: Any) -> Any:
 
 def sin(x: Any) -> Any:
     """Sine on a float or a Value."""
-    return math.sin(x) if type(x) is float else x.sin()
+    return _sin(x) if type(x) is float else x.sin()
 
 
 def cos(x: Any) -> Any:
     """Cosine on a float or a Value."""
-    return math.cos(x) if type(x) is float else x.cos()
+    return _cos(x) if type(x) is float else x.cos()
 
 
 def domain_error(op: str, requirement: str, value: float) -> ValueError:
     """The error an op raises for input outside its domain, naming the op and the value."""
     return ValueError(f"{op}: {requirement}, got {value!r}")
+
+
+def is_finite(x: float) -> bool:
+    """Neither inf nor nan: x - x is 0.0 exactly for every finite float (cheaper than math.isfinite)."""
+    return x - x == 0.0
+
+
+def refuse_non_finite(what: str, inputs: tuple, result: float) -> None:
+    """The policy for a non-finite `result`: raise if every input was finite, else let it flow on.
+
+    `what` names the step ("*", "backward through '/'"); `inputs` are the numbers it read.
+
+    >>> refuse_non_finite("*", (1e200, 1e200), math.inf)
+    Traceback (most recent call last):
+    ...
+    OverflowError: *: the result overflows float64 (inf) at finite inputs (1e+200, 1e+200); rescale the inputs
+    >>> refuse_non_finite("*", (math.nan, 2.0), math.nan)  # a nan that was already there: no error
+    """
+    if not all(is_finite(x) for x in inputs):
+        return
+    shown = ", ".join(f"{x:.17g}" if abs(x) < 1e16 else f"{x:g}" for x in inputs)
+    if result != result:
+        raise ValueError(f"{what}: the result is undefined (nan) at finite inputs ({shown})")
+    raise OverflowError(
+        f"{what}: the result overflows float64 ({result}) at finite inputs ({shown}); rescale the inputs"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -100,7 +138,7 @@ EXP_MAX = math.log(1.7976931348623157e308)  # ~709.78: exp of anything larger ov
 def _exp(x: float) -> float:
     # Decision: past float range exp raises instead of returning inf, because an inf
     # would silently turn every gradient behind it into nan.
-    if x > EXP_MAX:
+    if x > EXP_MAX and x != math.inf:  # exp(inf) = inf: an inf already there flows on
         raise OverflowError(
             f"exp: result overflows float64 for input {x!r} (largest allowed is {EXP_MAX:.2f});"
             " rescale the input, or use sigmoid/tanh, which never overflow"
@@ -112,6 +150,14 @@ def _log(x: float) -> float:
     if x <= 0.0:
         raise domain_error("log", "input must be > 0", x)
     return math.log(x)
+
+
+def _sin(x: float) -> float:
+    return math.sin(x) if is_finite(x) else math.nan  # math.sin(inf) raises; IEEE and PyTorch give nan
+
+
+def _cos(x: float) -> float:
+    return math.cos(x) if is_finite(x) else math.nan
 
 
 def _sqrt(x: float) -> float:
@@ -165,27 +211,34 @@ TANH = _builtin("tanh", math.tanh, lambda x, out: 1.0 - out * out, "tanh x; d/dx
 SIGMOID = _builtin(
     "sigmoid", _sigmoid, lambda x, out: out * (1.0 - out), "1/(1+e**-x); d/dx = s(x) * (1 - s(x))"
 )
+def _step(x: Any) -> float:
+    # relu's slope, taken on the number: a constant, with zero derivative itself. Written so
+    # that a nan falls through both tests (every comparison with nan is False) to nan.
+    x = value_of(x)
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+
+
+def _sign(x: Any) -> float:
+    x = value_of(x)  # abs's slope; nan falls through to nan, as in _step
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+
+
 RELU = _builtin(
     "relu",
-    lambda x: x if x > 0.0 else 0.0,
-    # The slope is a step, so it is taken on the number: a constant, with zero derivative itself.
-    lambda x, out: 1.0 if value_of(x) > 0.0 else 0.0,
+    lambda x: 0.0 if x <= 0.0 else x,  # not `x if x > 0 else 0`: that turns nan into 0
+    lambda x, out: _step(x),
     "max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0 by convention)",
 )
 SQRT = _builtin("sqrt", _sqrt, lambda x, out: 0.5 / out, "sqrt x for x >= 0; d/dx = 1/(2 sqrt x)")
-SIN = _builtin("sin", math.sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
-COS = _builtin("cos", math.cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
-ABS = _builtin(
-    "abs",
-    abs,
-    lambda x, out: 1.0 if value_of(x) > 0.0 else (-1.0 if value_of(x) < 0.0 else 0.0),
-    "|x|; d/dx = sign(x) (abs'(0) = 0 by convention)",
-)
+SIN = _builtin("sin", _sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
+COS = _builtin("cos", _cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
+ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention)")
 
 
 def _pow_exponent_slope(base: Any, out: Any) -> Any:
     # d/dy x**y = x**y * ln x, defined for x > 0. At x = 0 (with y > 0) the output is
-    # identically 0 to the right, slope 0; for x < 0 it does not exist: nan.
+    # identically 0 to the right, slope 0; for x < 0 it does not exist: nan, which the
+    # backward pass reports as an error naming this op (the policy at the top of this page).
     b = value_of(base)
     if b > 0.0:
         return out * log(base)
@@ -200,20 +253,50 @@ POW = _builtin(
 )
 
 
-@lru_cache(maxsize=256)
-def power(k: float) -> Op:
-    """The op x -> x**k for a fixed number k (so x**2 is one node with one parent).
+def _power_derivative(x: Any, k: float, out: Any) -> Any:
+    return k * x ** (k - 1.0) if k != 0.0 else 0.0  # x**0 is constant: avoid 0 ** -1
 
-    d/dx x**k = k * x**(k-1). Cached: all x**2 nodes share one table entry.
+
+POWER = _builtin(
+    "**k",
+    _pow,
+    _power_derivative,
+    "x ** k for a number k (one node, one parent; k is part of the op); d/dx = k * x**(k-1)",
+)
+
+
+class Power(Op):
+    """The op x -> x**k for one number k: the `**k` row with k filled in (so x**2 has one parent)."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k: float) -> None:
+        super().__init__(
+            f"**{exponent_text(k)}",
+            lambda x: _pow(x, k),
+            lambda x, out: _power_derivative(x, k, out),
+            f"x ** {exponent_text(k)}; d/dx = {exponent_text(k)} * x**{exponent_text(k - 1.0)}",
+        )
+        self.k = k
+
+
+def exponent_text(k: float) -> str:
+    """k exactly as typed: '2' for 2.0, '2.0000001', '-0.5' (the shortest text that reads back as k).
+
+    >>> exponent_text(2.0), exponent_text(2.0000001), exponent_text(1e-300)
+    ('2', '2.0000001', '1e-300')
     """
+    return str(int(k)) if k.is_integer() and abs(k) < 1e16 else repr(k)
 
-    def forward(x: float) -> float:
-        return _pow(x, k)
 
-    def derivative(x: Any, out: Any) -> Any:
-        return k * x ** (k - 1.0) if k != 0.0 else 0.0  # x**0 is constant: avoid 0 ** -1
+@lru_cache(maxsize=256)
+def power(k: float) -> Power:
+    """The op x -> x**k for a fixed number k.
 
-    return register(f"**{k:g}", forward, derivative, f"x ** {k:g}; d/dx = {k:g} * x**{k - 1.0:g}")
+    Not added to OPS: the table has the one `**k` row however many exponents a program uses.
+    The cache lets all x**2 nodes share one op; ops for other exponents go with their nodes.
+    """
+    return Power(k)
 
 
 def _sum_derivative(*xs_and_out: Any) -> tuple:
@@ -268,18 +351,21 @@ BCE_EPS = 1e-12
 
 
 def _floored_log(x: Any) -> Any:
-    return log(x) if value_of(x) > math.exp(BCE_LOG_FLOOR) else BCE_LOG_FLOOR
+    return BCE_LOG_FLOOR if value_of(x) <= math.exp(BCE_LOG_FLOOR) else log(x)  # nan: log(nan) = nan
 
 
 def _bce_forward(p: float, t: float) -> float:
-    if not 0.0 <= p <= 1.0:
+    # `not 0 <= p <= 1` is also true for nan; a nan flows on instead (p == p is False only for nan).
+    if not 0.0 <= p <= 1.0 and p == p:
         raise domain_error("bce", "the prediction must be a probability in [0, 1]", p)
+    if not 0.0 <= t <= 1.0 and t == t:
+        raise domain_error("bce", "the target must be in [0, 1] (a class label 0 or 1, or a probability)", t)
     return -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
 
 
 def _bce_derivative(p: Any, t: Any, out: Any) -> tuple:
     spread = p * (1.0 - p)
-    spread = spread if value_of(spread) > BCE_EPS else BCE_EPS
+    spread = BCE_EPS if value_of(spread) <= BCE_EPS else spread
     return ((p - t) / spread, _floored_log(1.0 - p) - _floored_log(p))
 
 
