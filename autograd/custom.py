@@ -36,7 +36,12 @@ def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any])
         # A user's forward may return an int or a NumPy scalar: store a float like every node.
         return to_float(forward(*xs), f"op {name!r} forward result")
 
-    entry = ops.register(name, checked_forward, derivative, f"custom op {name!r}")
+    def checked_derivative(*xs_and_out: Any) -> Any:
+        # A rule that returns too few slopes, or an array, would otherwise leave a wrong
+        # gradient or an array in .grad without a word: check what it gave, every time.
+        return _check_slopes(name, derivative(*xs_and_out), len(xs_and_out) - 1)
+
+    entry = ops.register(name, checked_forward, checked_derivative, f"custom op {name!r}")
 
     def apply_op(*operands: Any) -> Value:
         return apply(entry, *operands)
@@ -44,3 +49,26 @@ def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any])
     apply_op.__name__ = name
     apply_op.__doc__ = f"Apply the custom op {name!r}."
     return apply_op
+
+
+def _check_slopes(name: str, slopes: Any, inputs: int) -> Any:
+    """The rule's result as the engine wants it: a number for one input, else a tuple of one per input.
+
+    Numbers become floats; Values (from `grad(..., create_graph=True)`) stay Values.
+    """
+    if isinstance(slopes, (tuple, list)):
+        given = list(slopes)
+    elif inputs == 1:
+        given = [slopes]
+    else:
+        raise TypeError(
+            f"op {name!r}: derivative must return a tuple of {inputs} slopes (one per input),"
+            f" got {type(slopes).__name__}"
+        )
+    if len(given) != inputs:
+        raise TypeError(
+            f"op {name!r}: derivative returned {len(given)} slope(s) for {inputs} input(s); return one per input"
+        )
+    checked = tuple(s if isinstance(s, Value) else to_float(s, f"op {name!r} derivative (slope {i})")
+                    for i, s in enumerate(given))
+    return checked[0] if inputs == 1 else checked
