@@ -34,6 +34,21 @@ def _escape(text: str) -> str:
     return re.sub(r"([{}|<>\\\"])", r"\\\1", text)
 
 
+def number_text(x: float) -> str:
+    """x with 4 significant digits, so 1e-7 is not shown as 0.0000 nor 1e20 as 21 digits.
+
+    >>> number_text(0.70710678), number_text(-3.0), number_text(1e-7), number_text(1e20)
+    ('0.7071', '-3', '1e-07', '1e+20')
+    """
+    return f"{x:.4g}"
+
+
+def record_fields(node: Value) -> list[str]:
+    """The text of a value's box: its label if any, then data and grad (shared with the walkthrough page)."""
+    fields = [node.label] if node.label else []
+    return [*fields, f"data {number_text(node.data)}", f"grad {number_text(node.grad)}"]
+
+
 def draw_dot(
     root: Value, *, rankdir: str = "LR", max_nodes: int = 500, params: Iterable[Value] = ()
 ) -> graphviz.Digraph:
@@ -47,6 +62,8 @@ def draw_dot(
     >>> print(draw_dot(a * a).source.count("->"))
     3
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value to draw, got {type(root).__name__} {root!r:.40}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     order = topological_order(root)
@@ -61,21 +78,36 @@ def draw_dot(
     for node in order:
         name = names[node]
         role = "parameter" if node in parameters else ("leaf" if not node.parents else "result")
-        fields = [_escape(node.label)] if node.label else []
-        fields += [f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
-        dot.node(name, "{ " + " | ".join(fields) + " }", shape="record", style="filled", fillcolor=STYLE[role])
+        label = "{ " + " | ".join(map(_escape, record_fields(node))) + " }"
+        dot.node(name, label, shape="record", style="filled", fillcolor=STYLE[role])
         if node.parents:
-            dot.node(f"{name}_op", node.op, shape="ellipse", width="0.3", height="0.3")
+            # escape(): an op named like `<a>` would otherwise be read as an HTML label, and `\N` as the node's name
+            dot.node(f"{name}_op", graphviz.escape(node.op), shape="ellipse", width="0.3", height="0.3")
             for parent in node.parents:
                 dot.edge(names[parent], f"{name}_op")
             dot.edge(f"{name}_op", name)
     return dot
 
 
-def render(dot: graphviz.Digraph, path: str | Path, format: str = "svg") -> str:
-    """Write `dot` to `path` with the given extension added (svg, png, pdf) and return the file's name."""
+def render(dot: graphviz.Digraph, path: str | Path, format: str | None = None) -> str:
+    """Render `dot` with Graphviz's `dot` program to exactly `path`, and return it as a str.
+
+    The picture format comes from the file's extension (.svg, .png, .pdf, ...), or from
+    `format` when given (then the extension does not matter). Nothing else is written.
+    """
     path = Path(path)
+    if format is None:
+        format = path.suffix[1:].lower()
+        if not format:
+            raise ValueError(f"render: {str(path)!r} has no extension to tell the format; end it in .svg, .png or .pdf")
+    if format not in graphviz.FORMATS:
+        raise ValueError(
+            f"render: Graphviz cannot write {format!r} (from {str(path)!r}); use svg, png or pdf,"
+            " or pass format= explicitly"
+        )
     try:
-        return dot.render(filename=path.stem, directory=str(path.parent), format=format, cleanup=True)
+        picture = dot.pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise GraphvizNotInstalled(INSTALL_HINT) from None
+    path.write_bytes(picture)
+    return str(path)

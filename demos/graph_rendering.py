@@ -33,7 +33,7 @@ def save(root: Value, params: list[Value], name: str) -> str:
     """Render to SVG; without Graphviz installed, keep the DOT text and say how to get pictures."""
     dot = draw_dot(root, params=params)
     try:
-        return render(dot, out_dir() / name)
+        return render(dot, out_dir() / f"{name}.svg")
     except GraphvizNotInstalled as missing:
         path = out_dir() / f"{name}.dot"
         path.write_text(dot.source)
