@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from autograd.graph import grad
+from autograd.ops import is_finite
 from autograd.value import Value, to_float
 
 
@@ -22,7 +24,26 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[float], eps: float 
     [4.0, 3.0]
     """
     xs = [to_float(x, "numerical_grad inputs") for x in inputs]
+    check_settings("numerical_grad", eps)
     return _central_differences(lambda point: _evaluate(f, point), xs, eps)
+
+
+def check_settings(who: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> None:
+    """eps must be a finite number > 0, the tolerances finite numbers >= 0; else a ValueError saying so.
+
+    >>> check_settings("gradcheck", 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: gradcheck: eps must be a finite number > 0 (the finite-difference step; 1e-6 suits float64), got 0.0
+    """
+    for name, value, least, advice in (
+        ("eps", eps, "> 0", "the finite-difference step; 1e-6 suits float64"),
+        ("atol", atol, ">= 0", "an absolute tolerance"),
+        ("rtol", rtol, ">= 0", "a relative tolerance"),
+    ):
+        number = to_float(value, f"{who}({name}=...)")
+        if not is_finite(number) or number < 0.0 or (number == 0.0 and name == "eps"):
+            raise ValueError(f"{who}: {name} must be a finite number {least} ({advice}), got {value!r}")
 
 
 def _central_differences(g: Callable[[list[float]], float], xs: Sequence[float], eps: float) -> list[float]:
@@ -133,6 +154,7 @@ def gradcheck(
     False
     """
     xs = [to_float(x, "gradcheck inputs") for x in inputs]
+    check_settings("gradcheck", eps, atol, rtol)
     if grad_fn is None:
         analytic = _engine_grad(f, xs)
     else:
@@ -151,6 +173,7 @@ def gradcheck_second_order(
     True
     """
     xs = [to_float(x, "gradcheck inputs") for x in inputs]
+    check_settings("gradcheck_second_order", eps, atol, rtol)
     leaves = [Value(x) for x in xs]
     first = grad(f(*leaves), leaves, create_graph=True)
     names, values, analytic, numeric = [], [], [], []

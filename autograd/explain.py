@@ -46,6 +46,8 @@ def explain_backward(root: Value) -> BackwardExplanation:
     v3 = +(c, a): c += 1 * 1 = 1, a += 1 * 1 = 1
     c = *(a, b): a += 3 * 1 = 3, b += 2 * 1 = 2
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain_backward needs a Value, got {type(root).__name__} {root!r:.40}")
     order = topological_order(root)
     names = {node: node.label or f"v{i}" for i, node in enumerate(order)}
     grads = {root: 1.0}

@@ -86,6 +86,13 @@ class Value:
     # == and hash stay identity-based (inherited), so Values can be dict keys and set members.
     __lt__ = __le__ = __gt__ = __ge__ = _no_order
 
+    def __bool__(self) -> bool:
+        # Without this, every Value is true and `if loss:` silently takes the branch.
+        raise TypeError(
+            "a Value has no truth value (`if loss:` would always be true); test its .data instead,"
+            " e.g. `if loss.data > 0:`"
+        )
+
     # -- operators: each one is a row of the op table applied to (self, other) -------------
 
     def __add__(self, other: Operand) -> Value:
