@@ -85,7 +85,7 @@ def test_draw_dot_source_has_records_op_nodes_and_two_edges_for_a_times_a():
     source = draw_dot(b).source
     assert source.count("v0 -> v1_op") == 2
     assert "v1_op -> v1" in source
-    assert "{ a | data 2.0000 | grad 4.0000 }" in source
+    assert "{ a | data 2 | grad 4 }" in source  # 4 significant digits: no trailing zeros
     assert 'v1_op [label="*"' in source
 
 
@@ -124,17 +124,41 @@ def test_draw_dot_rankdir():
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (CI installs it)")
 def test_render_writes_an_svg(tmp_path):
-    path = render(draw_dot(Value(1.0, label="x") * 2), tmp_path / "g")
-    assert path.endswith(".svg") and "<svg" in open(path).read()
+    path = render(draw_dot(Value(1.0, label="x") * 2), tmp_path / "g.svg")
+    assert path == str(tmp_path / "g.svg") and "<svg" in open(path).read()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (CI installs it)")
+def test_render_writes_exactly_the_path_given_and_nothing_else(tmp_path):
+    # Once, render wrote the DOT text to out/notes, deleted it (and a user's file of that name),
+    # and turned run.1 and run.2 into the same run.svg.
+    (tmp_path / "notes").write_text("my notes")
+    dot = draw_dot(Value(1.0))
+    render(dot, tmp_path / "notes.svg")
+    render(dot, tmp_path / "x.png")
+    render(dot, tmp_path / "run.1", format="svg")
+    render(dot, tmp_path / "run.2", format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "notes.svg", "run.1", "run.2", "x.png"]
+    assert (tmp_path / "notes").read_text() == "my notes"
+    assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in (tmp_path / "run.1").read_text()
+
+
+def test_render_refuses_a_path_whose_format_it_cannot_tell(tmp_path):
+    with pytest.raises(ValueError, match="has no extension to tell the format"):
+        render(draw_dot(Value(1.0)), tmp_path / "g")
+    with pytest.raises(ValueError, match="Graphviz cannot write 'txt'"):
+        render(draw_dot(Value(1.0)), tmp_path / "g.txt")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
     def missing(*args, **kwargs):
         raise graphviz.ExecutableNotFound(["dot"])
 
-    monkeypatch.setattr(graphviz.Digraph, "render", missing)
+    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
     with pytest.raises(GraphvizNotInstalled, match="apt-get install graphviz"):
-        render(draw_dot(Value(1.0)), tmp_path / "g")
+        render(draw_dot(Value(1.0)), tmp_path / "g.svg")
 
 
 def test_graph_demo_without_dot_keeps_the_dot_text(tmp_path, monkeypatch):
@@ -143,7 +167,7 @@ def test_graph_demo_without_dot_keeps_the_dot_text(tmp_path, monkeypatch):
     def missing(*args, **kwargs):
         raise graphviz.ExecutableNotFound(["dot"])
 
-    monkeypatch.setattr(graphviz.Digraph, "render", missing)
+    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
     monkeypatch.setenv("DEMO_OUT", str(tmp_path))
     root, params = graph_rendering.neuron()
     path = graph_rendering.save(root, params, "g")
