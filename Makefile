@@ -18,17 +18,17 @@ $(STAMP)-%: pyproject.toml | $(BIN)/python
 # The 60,000-step tutorial run is shortened here (--quick); `python -m demos delta_rule_networks` runs it in full.
 DEMO_ARGS ?= --quick
 
-demo: $(STAMP)-demo
+demo: $(STAMP)-demo,fast
 	$(BIN)/python -m demos --all $(DEMO_ARGS)
 
-test: $(STAMP)-test,demo
+test: $(STAMP)-test,demo,fast
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)-test
 	$(BIN)/ruff check .
 
-bench: $(STAMP)-bench,test
+bench: $(STAMP)-bench,test,fast
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -16,11 +16,13 @@ from autograd.functions import dot, sum_values
 from autograd.graph import grad, topological_order
 from autograd.mode import is_grad_enabled, no_grad
 from autograd.ops import OPS, table
+from autograd.tape import Tape
 from autograd.value import Value
 
 __all__ = [
     "OPS",
     "GradcheckError",
+    "Tape",
     "Value",
     "dot",
     "draw_dot",

@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from autograd.mode import no_grad
-from autograd.ops import refuse_non_finite
+from autograd.ops import Op, refuse_non_finite
 from autograd.value import Value
 
 
@@ -62,11 +62,16 @@ _creation_index = attrgetter("_index")
 
 def local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
     """The op's local partials at these arguments, always as a tuple, with a readable error."""
+    return slopes_of(node._op, args, out)
+
+
+def slopes_of(op: Op, args: Sequence[Any], out: Any) -> tuple:
+    """`op`'s derivative rule at these arguments as a tuple; an error in it names the op and the inputs."""
     try:
-        local = node._op.derivative(*args, out)
+        local = op.derivative(*args, out)
     except (ArithmeticError, ValueError) as error:
         numbers = ", ".join(repr(getattr(a, "data", a)) for a in args)
-        message = f"backward through {node.op!r} at inputs ({numbers}) failed: {error}"
+        message = f"backward through {op.name!r} at inputs ({numbers}) failed: {error}"
         try:
             readable = type(error)(message)
         except Exception:  # an exception class of a custom rule that takes other arguments
@@ -208,14 +213,21 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
 
 
 def _refuse_non_finite_gradient(node: Value, upstream: float, slope: float, before: float) -> None:
-    """A gradient passed back through `node` is inf or nan: raise if it began here (ops.py's policy).
+    """A gradient passed back through `node` is inf or nan: raise if it began here (ops.py's policy)."""
+    refuse_non_finite_gradient(node.op, [p.data for p in node.parents], node.data, upstream, slope, before)
 
-    `slope` is the op's local derivative for that parent, `before` what the parent held already.
+
+def refuse_non_finite_gradient(
+    op_name: str, numbers: Sequence[float], out: float, upstream: float, slope: float, before: float
+) -> None:
+    """The policy of ops.py for one gradient passed back: `before + slope * upstream` is inf or nan.
+
+    `numbers` are the op's inputs, `out` its output, `before` what the input's gradient held.
     """
-    what = f"backward through {node.op!r}"
+    what = f"backward through {op_name!r}"
     contribution = slope * upstream
     if contribution - contribution != 0.0:
-        refuse_non_finite(what, (*[p.data for p in node.parents], node.data, upstream), contribution)
+        refuse_non_finite(what, (*numbers, out, upstream), contribution)
     else:  # each path's share is finite, but their sum overflows
         refuse_non_finite(f"{what}, adding up the paths into one input", (before, contribution), before + contribution)
 

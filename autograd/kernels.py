@@ -1,0 +1,320 @@
+"""The compiled loops behind `Tape`: the op table once more, as one if/elif over op codes.
+
+A recorded graph is four flat arrays (see `autograd/tape.py`): `codes[i]` the op of slot i,
+its operands `operands[first[i]:first[i + 1]]` (slot numbers), `values` and `grads`. Leaves
+come first; every op slot comes after its operands, in the order the eager engine made them.
+
+`forward` runs the op slots in that order, `backward` in the reverse order, exactly as
+`Value.backward()` visits them. Each branch repeats its op's formula from `autograd/ops.py`
+*as written there* (`(1.0 / b) * g`, not `g / b`): the same float operations in the same
+order give the same bits, and `tests/test_tape.py` checks each op against the table.
+
+Numba compiles these functions to machine code on first use and caches the result on disk.
+Errors cannot carry a message out of compiled code, so a loop that meets a bad number stops
+and returns the slot (and operand) where it happened; `autograd/tape.py` then asks the op
+table itself what the eager engine would raise there.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from autograd.ops import BCE_EPS, BCE_LOG_FLOOR, EXP_MAX
+
+# Op codes. LEAF slots hold numbers and are never computed. FUSED_DOT is no row of the op
+# table: it is what a chain `s = s + w * x` of adds and products becomes (autograd/rewrite.py).
+(LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
+ POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
+
+OK = -1  # what the loops return when every slot went well
+BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor itself
+
+
+@njit(cache=True, inline="always")
+def _finite(x: float) -> bool:
+    return x - x == 0.0  # 0.0 for every finite x; nan for inf and nan
+
+
+@njit(cache=True)
+def _operands_finite(values, operands, lo, hi) -> bool:
+    for m in range(lo, hi):
+        if not _finite(values[operands[m]]):
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _floored_log(x: float) -> float:
+    return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
+
+
+@njit(cache=True, inline="always")
+def _pow_refused(x: float, y: float) -> bool:
+    """Where ops._check_pow raises: 0 to a negative power, a negative base to a non-integer one."""
+    if x == 0.0 and y < 0.0:
+        return True
+    return x < 0.0 and not (_finite(y) and math.floor(y) == y)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _python_pow(x: float, y: float):
+    """x ** y, and whether Python's float ** raises there (0 to a negative power; overflow): C's pow does not."""
+    r = x**y
+    return r, (x == 0.0 and y < 0.0) or (not _finite(r) and _finite(x) and _finite(y))
+
+
+@njit(cache=True, error_model="numpy")
+def _chain_refused(values, operands, j, end) -> bool:
+    """Whether the add-and-multiply chain a FUSED_DOT stands for has a step the engine refuses.
+
+    Only asked when the fused result is not finite: each product and each partial sum is
+    then checked as its own eager node would check it.
+    """
+    v = values[operands[j]]
+    for m in range(j + 1, end, 2):
+        w, z = values[operands[m]], values[operands[m + 1]]
+        product = w * z
+        if not _finite(product) and _finite(w) and _finite(z):
+            return True
+        total = v + product
+        if not _finite(total) and _finite(v) and _finite(product):
+            return True
+        v = total
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def forward(codes, first, operands, values, start):
+    """Compute every op slot from `start` on; return OK, or the first slot whose op the engine would refuse.
+
+    error_model="numpy": a float division by zero gives inf here instead of raising; the checks
+    below (the same as ops.py's) decide what is refused.
+    """
+    for i in range(start, len(codes)):
+        c = codes[i]
+        j = first[i]
+        x = values[operands[j]]
+        refused = False  # an input the op's forward in ops.py raises for
+        if c == ADD:
+            v = x + values[operands[j + 1]]
+        elif c == MUL:
+            v = x * values[operands[j + 1]]
+        elif c == FUSED_DOT:  # start + w_1*x_1 + w_2*x_2 + ..., left to right like the chain it replaces
+            v = x
+            for m in range(j + 1, first[i + 1], 2):
+                v = v + values[operands[m]] * values[operands[m + 1]]
+        elif c == SUB:
+            v = x - values[operands[j + 1]]
+        elif c == DIV:
+            y = values[operands[j + 1]]
+            refused = y == 0.0
+            v = x / y
+        elif c == NEG:
+            v = -x
+        elif c == EXP:
+            refused = x > EXP_MAX and x != math.inf
+            v = math.exp(x)
+        elif c == LOG:
+            refused = x <= 0.0
+            v = math.log(x)
+        elif c == TANH:
+            v = math.tanh(x)
+        elif c == SIGMOID:
+            if x >= 0.0:
+                v = 1.0 / (1.0 + math.exp(-x))
+            else:
+                e = math.exp(x)
+                v = e / (1.0 + e)
+        elif c == RELU:
+            v = 0.0 if x <= 0.0 else x
+        elif c == SQRT:
+            refused = x < 0.0
+            v = math.sqrt(x)
+        elif c == SIN:
+            v = math.sin(x) if _finite(x) else math.nan
+        elif c == COS:
+            v = math.cos(x) if _finite(x) else math.nan
+        elif c == ABS:
+            v = abs(x)
+        elif c == POWER or c == POW:  # x ** k (k a recorded constant) and x ** y
+            y = values[operands[j + 1]]
+            refused = _pow_refused(x, y)
+            v = x**y
+        elif c == SUM:
+            v = 0.0
+            for m in range(j, first[i + 1]):
+                v += values[operands[m]]
+        elif c == DOT or c == SSE:
+            half = (first[i + 1] - j) // 2
+            v = 0.0
+            for m in range(j, j + half):
+                p, q = values[operands[m]], values[operands[m + half]]
+                v += p * q if c == DOT else (p - q) * (p - q)
+        elif c == BCE:
+            t = values[operands[j + 1]]
+            refused = (not 0.0 <= x <= 1.0 and x == x) or (not 0.0 <= t <= 1.0 and t == t)
+            v = -(t * _floored_log(x) + (1.0 - t) * _floored_log(1.0 - x))
+        else:
+            return i  # a code this loop does not know: tape.py refuses such graphs when recording
+        if refused:
+            return i
+        if not _finite(v):
+            # The policy of ops.py: finite inputs giving inf or nan are refused; a nan or inf
+            # that was already there flows on. (x ** k: k is part of the op, not an input.)
+            if c == FUSED_DOT:
+                if _chain_refused(values, operands, j, first[i + 1]):
+                    return i
+            elif _operands_finite(values, operands, j, j + 1 if c == POWER else first[i + 1]):
+                return i
+        values[i] = v
+    return OK
+
+
+@njit(cache=True, inline="always")
+def _add(grads, p, contribution) -> bool:
+    """grads[p] += contribution, if the sum is finite (nearly always); else False, nothing written.
+
+    Inlined at every use, so it must call no other compiled function: one that takes arrays
+    makes Numba count references to them at every use, and the backward loop ran 5x slower.
+    """
+    total = grads[p] + contribution
+    if total - total == 0.0:
+        grads[p] = total
+        return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _settle(grads, p, contribution, g, out, values, operands, lo, hi) -> bool:
+    """grads[p] + contribution is inf or nan: write it if that was already there, else refuse (False).
+
+    The op's inputs are `values[operands[lo:hi]]`, its output `out`, its upstream gradient g.
+    """
+    if not _finite(contribution):
+        # Refused when it began here: the op's inputs, its output and g all finite (ops.py).
+        if _finite(g) and _finite(out) and _operands_finite(values, operands, lo, hi):
+            return False
+    elif _finite(grads[p]):  # each share finite, their sum not
+        return False
+    grads[p] = grads[p] + contribution
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def backward(codes, first, operands, values, grads, start):
+    """d output / d slot into `grads` (which holds 1.0 at the output and 0.0 elsewhere).
+
+    Returns (OK, 0), or (slot, operand position) where the engine's backward would raise.
+    Each gradient passed back is `_add`ed; only if that is not finite does `_settle` apply
+    the policy (called from here, not from `_add`: see its docstring).
+    """
+    for i in range(len(codes) - 1, start - 1, -1):
+        g = grads[i]
+        c = codes[i]
+        j = first[i]
+        end = first[i + 1]
+        a = operands[j]
+        x = values[a]
+        out = values[i]
+        if c == ADD or c == SUB or c == MUL or c == DIV or c == POW:
+            b = operands[j + 1]
+            y = values[b]
+            if c == ADD:
+                slope_a, slope_b = 1.0, 1.0
+            elif c == SUB:
+                slope_a, slope_b = 1.0, -1.0
+            elif c == MUL:
+                slope_a, slope_b = y, x
+            elif c == DIV:
+                slope_a, slope_b = 1.0 / y, -out / y
+            else:  # x ** y
+                r, raises = _python_pow(x, y - 1.0)
+                if raises:
+                    return i, 0
+                slope_a = y * r
+                slope_b = out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
+            if not _add(grads, a, slope_a * g) and not _settle(grads, a, slope_a * g, g, out, values, operands, j, end):
+                return i, 0
+            if not _add(grads, b, slope_b * g) and not _settle(grads, b, slope_b * g, g, out, values, operands, j, end):
+                return i, 1
+        elif c == FUSED_DOT:
+            # The chain it replaces, backward: the last product first, the start term just
+            # before the first product (where the first add passes it on).
+            for m in range(end - 2, j, -2):
+                w, z = operands[m], operands[m + 1]
+                if m == j + 1 and not _add(grads, a, 1.0 * g) and not _settle(
+                        grads, a, 1.0 * g, g, out, values, operands, j, end):
+                    return i, 0
+                # The policy looks at the chain's own product node: inputs w and z, output w * z.
+                if not _add(grads, w, values[z] * g) and not _settle(
+                        grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                    return i, m - j
+                if not _add(grads, z, values[w] * g) and not _settle(
+                        grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                    return i, m + 1 - j
+        elif c == SUM or c == DOT or c == SSE:
+            half = (end - j) // 2
+            for m in range(j, end):
+                if c == SUM:
+                    slope = 1.0
+                elif c == DOT:  # d/dw_k = x_k, d/dx_k = w_k: the halves swap
+                    slope = values[operands[m + half]] if m < j + half else values[operands[m - half]]
+                elif m < j + half:  # sse: d/dp_k = 2 (p_k - t_k)
+                    slope = 2.0 * (values[operands[m]] - values[operands[m + half]])
+                else:  # d/dt_k = -2 (p_k - t_k)
+                    slope = -(2.0 * (values[operands[m - half]] - values[operands[m]]))
+                p = operands[m]
+                if not _add(grads, p, slope * g) and not _settle(grads, p, slope * g, g, out, values, operands, j, end):
+                    return i, m - j
+        elif c == BCE:
+            t_slot = operands[j + 1]
+            t = values[t_slot]
+            spread = x * (1.0 - x)
+            spread = BCE_EPS if spread <= BCE_EPS else spread
+            slope = (x - t) / spread
+            if not _add(grads, a, slope * g) and not _settle(grads, a, slope * g, g, out, values, operands, j, end):
+                return i, 0
+            slope = _floored_log(1.0 - x) - _floored_log(x)
+            if not _add(grads, t_slot, slope * g) and not _settle(
+                    grads, t_slot, slope * g, g, out, values, operands, j, end):
+                return i, 1
+        else:  # one input: the slope d out / dx
+            if c == TANH:
+                slope = 1.0 - out * out
+            elif c == SIGMOID:
+                slope = out * (1.0 - out)
+            elif c == RELU:  # a nan falls through both tests to nan, as in ops._step
+                slope = 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+            elif c == NEG:
+                slope = -1.0
+            elif c == EXP:
+                slope = out
+            elif c == LOG:
+                slope = 1.0 / x
+            elif c == SQRT:
+                if out == 0.0:  # Python's 0.5 / 0.0 raises ZeroDivisionError
+                    return i, 0
+                slope = 0.5 / out
+            elif c == SIN:
+                slope = math.cos(x) if _finite(x) else math.nan
+            elif c == COS:
+                slope = -(math.sin(x) if _finite(x) else math.nan)
+            elif c == ABS:
+                slope = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+            elif c == POWER:  # x ** k; k sits in the second operand, a recorded constant
+                k = values[operands[j + 1]]
+                if k == 0.0:
+                    slope = 0.0
+                else:
+                    r, raises = _python_pow(x, k - 1.0)
+                    if raises:
+                        return i, 0
+                    slope = k * r
+                end = j + 1  # k is part of the op, not an input the policy looks at
+            else:
+                return i, 0
+            if not _add(grads, a, slope * g) and not _settle(grads, a, slope * g, g, out, values, operands, j, end):
+                return i, 0
+    return OK, 0

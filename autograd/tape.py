@@ -1,0 +1,155 @@
+"""`Tape`: a finished graph recorded once as flat arrays, then replayed at native speed.
+
+    loss = total_loss(model, xs, ys)            # built once, eagerly
+    tape = Tape(loss, wrt=model.parameters())
+    for step in range(100):
+        tape.run()                              # forward + backward, compiled
+        opt.step(); opt.zero_grad()
+
+Recording (autograd/record.py) turns every number of the graph into a slot of one array
+and every op into an op code with the slots of its operands. Replaying (autograd/kernels.py)
+is one loop over those arrays forward and one backward, compiled by Numba: no Python object
+is touched per node. Print a small tape to see what it runs (`print(tape)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd.value import Value
+
+INSTALL_HINT = (
+    "Tape compiles its loops with Numba, which is not installed: pip install 'scalar-autograd[fast]'"
+    " (or pip install numba). Everything else in autograd works without it."
+)
+
+
+def _kernels() -> Any:
+    """autograd.kernels, imported on first use so that `import autograd` never needs Numba."""
+    try:
+        from autograd import kernels
+    except ImportError as missing:
+        if missing.name != "numba":
+            raise
+        raise ImportError(INSTALL_HINT, name="numba") from None
+    return kernels
+
+
+class Tape:
+    """The graph behind `output`, recorded for replay: `run()` is forward + backward, compiled.
+
+    `wrt`: leaves whose gradients you want (parameters). `inputs`: leaves whose numbers you
+    feed anew on each run. Every other leaf is a constant, as recorded.
+
+    >>> from autograd import Value
+    >>> a, b, x = Value(2.0), Value(1.0), Value(3.0)
+    >>> y = (a * x + b).tanh()
+    >>> tape = Tape(y, wrt=[a, b], inputs=[x])
+    >>> round(tape.run(inputs=[0.5]), 6), tape.grad.round(6).tolist()
+    (0.964028, [0.035325, 0.070651])
+    """
+
+    def __init__(self, output: Value, wrt: Sequence[Value], inputs: Sequence[Value] = ()) -> None:
+        if not isinstance(output, Value):
+            raise TypeError(f"Tape needs the Value to replay as output, got {type(output).__name__} {output!r:.40}")
+        self._k = _kernels()
+        from autograd.record import check_leaves, record  # needs the kernels' op codes, so Numba
+
+        self.output = output
+        self.wrt = tuple(check_leaves("wrt", wrt))
+        self.inputs = tuple(check_leaves("inputs", inputs))
+        self.recording = rec = record(output, list(self.wrt), list(self.inputs))
+        self._grads = np.zeros_like(rec.values)
+        slot = dict(zip(self.wrt, rec.wrt.tolist()))
+        slot.update(zip(self.inputs, rec.inputs.tolist()))
+        # Each varying leaf once: its number is read before a run; each wrt leaf once: its
+        # gradient is added after a run (as backward() adds once, however often it is listed).
+        self._read = list(slot)
+        self._read_slots = np.array([slot[v] for v in self._read], dtype=np.int32)
+        self._targets = list(dict.fromkeys(self.wrt))
+        self._target_slots = np.array([slot[v] for v in self._targets], dtype=np.int32)
+        self.grad = np.zeros(len(self.wrt))
+
+    def __len__(self) -> int:
+        """The number of op slots the tape runs."""
+        return len(self.recording.codes) - self.recording.start
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the tape's arrays (values, gradients, op codes, operand lists)."""
+        rec = self.recording
+        return rec.codes.nbytes + rec.first.nbytes + rec.operands.nbytes + rec.values.nbytes + self._grads.nbytes
+
+    def forward(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
+        """The forward pass only, from the wrt and inputs leaves' numbers (or `inputs`); returns the output."""
+        rec = self.recording
+        if inputs is not None:
+            self._feed(inputs)
+        rec.values[self._read_slots] = [v.data for v in self._read]
+        failed = self._k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
+        if failed != self._k.OK:
+            from autograd.tape_errors import raise_forward_error
+
+            raise_forward_error(rec, failed)
+        out = float(rec.values[rec.output])
+        self.output.data = out
+        return out
+
+    def run(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
+        """Forward and backward: sets output.data, adds d output / d w into each wrt leaf's .grad, returns the output.
+
+        Like `backward()`, gradients accumulate in the leaves (zero them between steps);
+        `tape.grad` holds this run's gradients alone, in wrt order.
+        """
+        out = self.forward(inputs)
+        rec, grads = self.recording, self._grads
+        grads.fill(0.0)
+        grads[rec.output] = 1.0
+        failed, position = self._k.backward(rec.codes, rec.first, rec.operands, rec.values, grads, rec.start)
+        if failed != self._k.OK:
+            from autograd.tape_errors import raise_backward_error
+
+            raise_backward_error(rec, grads, failed, position)
+        self.grad = grads[rec.wrt]
+        added = grads[self._target_slots].tolist()
+        before = [v.grad for v in self._targets]
+        totals = np.add(before, added)
+        if not np.isfinite(totals).all():
+            from autograd.tape_errors import check_accumulation
+
+            check_accumulation(self._targets, before, added)
+        for leaf, total in zip(self._targets, totals.tolist()):
+            leaf.grad = total
+        return out
+
+    def _feed(self, inputs: Sequence[float] | np.ndarray) -> None:
+        """Write new numbers into the input leaves (checked first, so a bad batch changes nothing)."""
+        try:
+            numbers = np.asarray(inputs, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"Tape.run: inputs must be real numbers, got {inputs!r:.60}") from None
+        if numbers.shape != (len(self.inputs),):
+            raise ValueError(
+                f"Tape.run: expected {len(self.inputs)} input numbers (one per input leaf), got shape {numbers.shape}"
+            )
+        for leaf, x in zip(self.inputs, numbers.tolist()):
+            leaf.data = x
+
+    def listing(self, max_lines: int = 80) -> str:
+        """The tape as a program: its leaves, one line per op forward, then the backward lines."""
+        from autograd.listing import listing
+
+        return listing(self, max_lines)
+
+    def __str__(self) -> str:
+        return self.listing()
+
+    def __repr__(self) -> str:
+        rec = self.recording
+        return (
+            f"<Tape: {len(self)} ops over {rec.start} leaves, {len(self.wrt)} wrt, {len(self.inputs)} inputs,"
+            f" {self.nbytes:,} bytes>"
+        )

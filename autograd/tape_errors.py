@@ -1,0 +1,77 @@
+"""What a tape raises when a replay meets a bad number: exactly what the eager engine raises there.
+
+The compiled loops only say where they stopped (a slot, and an operand position). These
+functions put that op back together from the op table and the numbers in the slots, and let
+the table's own forward, derivative rule and non-finite policy raise their usual error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import kernels as k
+from autograd import ops
+from autograd.graph import refuse_non_finite_gradient, slopes_of
+from autograd.nodes import apply
+from autograd.ops import refuse_non_finite
+from autograd.record import CODES, Recording
+from autograd.value import Value
+
+OP_OF_CODE = {code: op for op, code in CODES.items()}
+
+
+def _operands(rec: Recording, i: int) -> tuple[list[int], list[float]]:
+    slots = rec.operands[rec.first[i] : rec.first[i + 1]].tolist()
+    return slots, rec.values[slots].tolist()
+
+
+def _disagree(rec: Recording, i: int, where: str) -> RuntimeError:
+    code = int(rec.codes[i])
+    return RuntimeError(f"tape: the compiled {where} stopped at slot {i} (op code {code}) but the op table"
+                        " finds nothing wrong there; please report this with the graph")
+
+
+def raise_forward_error(rec: Recording, i: int) -> None:
+    """Recompute slot i's op eagerly from its operands' numbers: it raises the engine's error."""
+    code = int(rec.codes[i])
+    _, numbers = _operands(rec, i)
+    leaves = [Value(x) for x in numbers]
+    if code == k.FUSED_DOT:  # the chain it stands for, step by step: the step at fault raises
+        total = leaves[0]
+        for w, x in zip(leaves[1::2], leaves[2::2]):
+            total = total + w * x
+    elif code == k.POWER:
+        leaves[0] ** numbers[1]
+    else:
+        apply(OP_OF_CODE[code], *leaves)
+    raise _disagree(rec, i, "forward pass")
+
+
+def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: int) -> None:
+    """Slot i's gradient step to its operand at `position`, done by the op table: it raises the engine's error."""
+    code = int(rec.codes[i])
+    slots, numbers = _operands(rec, i)
+    upstream = float(grads[i])
+    if code == k.FUSED_DOT:
+        if position == 0:  # the start term, reached through the chain's first add
+            op, args, which = ops.ADD, [numbers[0], numbers[1] * numbers[2]], 0
+            out = args[0] + args[1]
+        else:  # a product w * x of the chain
+            pair = (position - 1) // 2 * 2 + 1
+            op, args, which = ops.MUL, numbers[pair : pair + 2], (position - 1) % 2
+            out = args[0] * args[1]
+    elif code == k.POWER:
+        op, args, out, which = ops.power(numbers[1]), numbers[:1], float(rec.values[i]), 0
+    else:
+        op, args, out, which = OP_OF_CODE[code], numbers, float(rec.values[i]), position
+    slope = slopes_of(op, args, out)[which]
+    before = float(grads[slots[position]])
+    refuse_non_finite_gradient(op.name, args, out, upstream, slope, before)
+    raise _disagree(rec, i, "backward pass")
+
+
+def check_accumulation(leaves: list[Value], before: list[float], added: list[float]) -> None:
+    """Adding a run's gradients into the wrt leaves' .grad: refuse an overflow that begins there."""
+    for leaf, old, new in zip(leaves, before, added):
+        if not np.isfinite(old + new):
+            refuse_non_finite(f"Tape.run, adding the gradient to .grad of {leaf!r}", (old, new), old + new)

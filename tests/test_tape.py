@@ -1,0 +1,369 @@
+"""Tape: the compiled replay against the eager engine, op by op, on random graphs, and its contract."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("numba", reason="Tape needs Numba: pip install 'scalar-autograd[fast]'")
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import OPS, Tape, Value, dot, op, sum_values
+from autograd.nodes import apply
+from autograd.ops import BCE, BUILTIN_NAMES, SSE
+from autograd.record import CODES
+
+INF, NAN = math.inf, math.nan
+# Awkward numbers: both zeros, the smallest subnormal, tiny, ordinary, kinks, huge, past exp's range, inf, nan.
+GRID = [-3.5, -1.0, -0.5, -0.0, 0.0, 5e-324, 1e-300, 0.3, 0.5, 1.0, 2.5, 1e200, 710.0, INF, -INF, NAN]
+UPSTREAM = [0.7, -1e300, NAN]  # what flows into the op from above: ordinary, huge (overflows), nan
+
+ONE_INPUT = {
+    "neg": lambda x: -x, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
+    "relu": Value.relu, "sqrt": Value.sqrt, "sin": Value.sin, "cos": Value.cos, "abs": abs,
+}
+TWO_INPUTS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b, "bce": lambda p, t: apply(BCE, p, t),
+}
+MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
+    "sum": (3, lambda *xs: sum_values(xs)),
+    "dot": (4, lambda *xs: dot(xs[:2], xs[2:])),
+    "sse": (4, lambda *xs: apply(SSE, *xs)),
+    "s = s + w * x": (5, lambda c, w1, x1, w2, x2: c + w1 * x1 + w2 * x2),
+}
+EXPONENTS = [2, 3, -1, 0.5, 0, -2.5, 1, 1e-300, 400]
+
+
+def same(a: float, b: float) -> bool:
+    """Equal to the last bit (nan equals nan): the tape does the same float operations in the same order."""
+    return (a == b and math.copysign(1, a) == math.copysign(1, b)) or (a != a and b != b)
+
+
+def eager_outcome(build, numbers, upstream):
+    """What the eager engine gives: (output, gradients) or (exception type, message)."""
+    leaves = [Value(x) for x in numbers]
+    u = Value(upstream)
+    try:
+        y = build(*leaves) * u
+        y.backward()
+    except (ArithmeticError, ValueError) as error:
+        return type(error), str(error)
+    return y.data, [v.grad for v in [*leaves, u]]
+
+
+def tape_for(build, arity):
+    """One tape of build(...) * u, recorded at a point where every op is defined, all leaves fed."""
+    leaves = [Value(0.5) for _ in range(arity)]
+    u = Value(0.5)
+    y = build(*leaves) * u
+    return Tape(y, wrt=[*leaves, u], inputs=[*leaves, u])
+
+
+def tape_outcome(tape, numbers, upstream):
+    for v in tape.wrt:
+        v.grad = 0.0
+    try:
+        out = tape.run(inputs=[*numbers, upstream])
+    except (ArithmeticError, ValueError) as error:
+        return type(error), str(error)
+    assert [v.grad for v in tape.wrt] == list(tape.grad) or any(g != g for g in tape.grad)
+    return out, list(tape.grad)
+
+
+def assert_same_outcomes(build, arity, cases):
+    tape = tape_for(build, arity)
+    for numbers in cases:
+        for upstream in UPSTREAM:
+            expected = eager_outcome(build, numbers, upstream)
+            got = tape_outcome(tape, numbers, upstream)
+            where = f"inputs {numbers}, upstream {upstream}"
+            if isinstance(expected[0], type):
+                assert got == expected, where  # the same exception, with the same message
+            else:
+                assert not isinstance(got[0], type), f"{where}: tape raised {got}, eager gave {expected}"
+                assert same(got[0], expected[0]), where
+                assert all(map(same, got[1], expected[1])), f"{where}: {got[1]} vs {expected[1]}"
+
+
+def test_every_row_of_the_op_table_has_an_op_code():
+    # The tape compiles only what it was taught: a new row of the table without a code fails here.
+    assert {name for name in BUILTIN_NAMES} == {entry.name for entry in CODES}
+    assert all(OPS[name] in CODES for name in BUILTIN_NAMES)
+
+
+@pytest.mark.parametrize("name", ONE_INPUT)
+def test_one_input_op_matches_eager_on_awkward_numbers(name):
+    assert_same_outcomes(ONE_INPUT[name], 1, [[x] for x in GRID])
+
+
+@pytest.mark.parametrize("k", EXPONENTS)
+def test_power_matches_eager_on_awkward_numbers(k):
+    assert_same_outcomes(lambda x: x**k, 1, [[x] for x in GRID])
+
+
+@pytest.mark.parametrize("name", TWO_INPUTS)
+def test_two_input_op_matches_eager_on_awkward_numbers(name):
+    assert_same_outcomes(TWO_INPUTS[name], 2, [list(pair) for pair in itertools.product(GRID, GRID)])
+
+
+@pytest.mark.parametrize("name", MANY_INPUTS)
+def test_many_input_op_matches_eager_on_awkward_numbers(name):
+    arity, build = MANY_INPUTS[name]
+    rng = random.Random(name)  # a fixed sample of the grid's combinations, the same every run
+    cases = [[rng.choice(GRID) for _ in range(arity)] for _ in range(150)]
+    cases += [[rng.uniform(-3, 3) for _ in range(arity)] for _ in range(50)]
+    assert_same_outcomes(build, arity, cases)
+
+
+# -- random graphs with shared nodes ------------------------------------------------------------
+
+RANDOM_OPS = [(1, f) for f in ONE_INPUT.values()] + [(2, f) for f in TWO_INPUTS.values()]
+RANDOM_OPS += [(1, lambda x: x**2), (1, lambda x: x**-1.5)]
+
+
+@st.composite
+def random_graphs(draw):
+    """A recipe for a graph: leaf numbers, then ops on earlier nodes (so nodes are shared), some chains."""
+    leaves = draw(st.lists(st.floats(-3, 3), min_size=2, max_size=5))
+    steps = []
+    for _ in range(draw(st.integers(1, 25))):
+        kind = draw(st.sampled_from(["op", "op", "chain"]))
+        size = len(leaves) + len(steps)
+        if kind == "chain":  # s = s + w * x over earlier nodes: what the tape fuses
+            picks = draw(st.lists(st.integers(0, size - 1), min_size=3, max_size=7))
+            steps.append(("chain", picks))
+        else:
+            f = draw(st.integers(0, len(RANDOM_OPS) - 1))
+            steps.append(("op", f, draw(st.integers(0, size - 1)), draw(st.integers(0, size - 1))))
+    return leaves, steps
+
+
+def build_graph(leaves, steps):
+    nodes = list(leaves)
+    for step in steps:
+        if step[0] == "chain":
+            s = nodes[step[1][0]]
+            for w, x in zip(step[1][1::2], step[1][2::2]):
+                s = s + nodes[w] * nodes[x]
+            nodes.append(s)
+        else:
+            arity, f = RANDOM_OPS[step[1]]
+            nodes.append(f(nodes[step[2]]) if arity == 1 else f(nodes[step[2]], nodes[step[3]]))
+    return sum_values(nodes[len(leaves):]) if len(nodes) > len(leaves) + 1 else nodes[-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_graphs())
+def test_random_graphs_with_shared_nodes_match_backward(recipe):
+    numbers, steps = recipe
+    leaves = [Value(x) for x in numbers]
+    try:
+        y = build_graph(leaves, steps)
+        y.backward()
+    except (ArithmeticError, ValueError):
+        return  # a graph the eager engine refuses at these numbers: nothing to record
+    expected = (y.data, [v.grad for v in leaves])
+    for v in leaves:
+        v.grad = 0.0
+    tape = Tape(y, wrt=leaves)
+    out = tape.run()
+    assert same(out, expected[0])
+    assert all(map(same, tape.grad, expected[1])), (list(tape.grad), expected[1])
+    # and again at new numbers, fed through the tape, against a graph built anew there
+    shifted = [x * 0.9 + 0.05 for x in numbers]
+    fresh = [Value(x) for x in shifted]
+    try:
+        z = build_graph(fresh, steps)
+        z.backward()
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            Tape(y, wrt=leaves, inputs=leaves).run(inputs=shifted)
+        return
+    again = Tape(y, wrt=leaves, inputs=leaves)
+    assert same(again.run(inputs=shifted), z.data)
+    assert all(map(same, again.grad, [v.grad for v in fresh]))
+
+
+# -- the contract ------------------------------------------------------------------------------
+
+
+def neuron():
+    w, b, x = [Value(0.5), Value(-1.0)], Value(0.1), [Value(2.0), Value(3.0)]
+    s = b
+    for wi, xi in zip(w, x):
+        s = s + wi * xi
+    return s.tanh(), [*w, b], x
+
+
+def test_run_accumulates_into_wrt_leaves_like_backward():
+    y, params, _ = neuron()
+    tape = Tape(y, wrt=params)
+    tape.run()
+    first = [p.grad for p in params]
+    assert list(tape.grad) == first
+    tape.run()
+    assert [p.grad for p in params] == [2 * g for g in first]  # accumulated, like backward() twice
+    assert list(tape.grad) == first  # the last run's gradients alone
+
+
+def test_feeding_inputs_writes_them_into_the_input_leaves_and_sets_the_output():
+    y, params, xs = neuron()
+    tape = Tape(y, wrt=params, inputs=xs)
+    out = tape.run(inputs=[1.0, -2.0])
+    assert [x.data for x in xs] == [1.0, -2.0]
+    assert y.data == out == math.tanh(0.1 + 0.5 * 1.0 + -1.0 * -2.0)
+
+
+def test_forward_alone_leaves_gradients_untouched():
+    y, params, xs = neuron()
+    tape = Tape(y, wrt=params, inputs=xs)
+    assert tape.forward([0.0, 0.0]) == math.tanh(0.1)
+    assert all(p.grad == 0.0 for p in params) and list(tape.grad) == [0.0, 0.0, 0.0]
+
+
+def test_a_wrt_leaf_the_output_does_not_use_gets_zero():
+    y, params, _ = neuron()
+    unused = Value(4.0)
+    tape = Tape(y, wrt=[unused, *params])
+    tape.run()
+    assert tape.grad[0] == 0.0 and unused.grad == 0.0
+
+
+def test_a_leaf_listed_twice_gets_its_gradient_added_once():
+    x = Value(3.0)
+    tape = Tape(x * x, wrt=[x, x])
+    tape.run()
+    assert list(tape.grad) == [6.0, 6.0] and x.grad == 6.0
+
+
+@pytest.mark.parametrize("where", ["wrt", "inputs"])
+def test_a_non_leaf_in_wrt_or_inputs_is_refused_naming_its_position(where):
+    a = Value(1.0)
+    inner = a * 2
+    with pytest.raises(ValueError, match=rf"{where}\[1\] is not a leaf \(it was made by '\*'\)"):
+        Tape(inner + 1, **{"wrt": [a], where: [a, inner]})
+
+
+def test_not_a_value_is_refused():
+    with pytest.raises(TypeError, match="Tape needs the Value"):
+        Tape(3.0, wrt=[])
+    with pytest.raises(TypeError, match=r"wrt\[0\] must be a Value, got float"):
+        Tape(Value(1.0) * 2, wrt=[1.0])
+
+
+def test_a_custom_op_is_refused_when_recording_naming_the_op():
+    cube = op("cube_for_tape", lambda x: x**3, lambda x, out: 3 * x**2)
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="'cube_for_tape' is a custom op"):
+        Tape(cube(x) + 1, wrt=[x])
+
+
+def test_inputs_of_the_wrong_count_or_type_are_refused_and_change_nothing():
+    y, params, xs = neuron()
+    tape = Tape(y, wrt=params, inputs=xs)
+    with pytest.raises(ValueError, match=r"expected 2 input numbers .* got shape \(3,\)"):
+        tape.run(inputs=[1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="inputs must be real numbers"):
+        tape.run(inputs=["a", "b"])
+    assert [x.data for x in xs] == [2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("build", "bad", "error", "message"),
+    [
+        (Value.log, -0.5, ValueError, "log: input must be > 0, got -0.5"),
+        (Value.exp, 1000.0, OverflowError, "exp: result overflows float64 for input 1000.0"),
+        (lambda x: 1 / x, 0.0, ZeroDivisionError, r"div: division by zero \(1.0 / 0.0\)"),
+        (lambda x: x * 1e300, 1e10, OverflowError, r"\*: the result overflows float64"),
+    ],
+)
+def test_bad_numbers_at_replay_raise_what_eager_raises(build, bad, error, message):
+    x = Value(2.0)
+    tape = Tape(build(x), wrt=[x], inputs=[x])
+    with pytest.raises(error, match=message):
+        tape.run(inputs=[bad])
+    assert x.grad == 0.0  # nothing added by a failed run
+
+
+def test_a_failed_backward_keeps_the_last_good_gradients_and_leaves():
+    x = Value(4.0)
+    tape = Tape(x.sqrt(), wrt=[x], inputs=[x])
+    tape.run()
+    good = list(tape.grad)
+    with pytest.raises(ZeroDivisionError, match="backward through 'sqrt'"):
+        tape.run(inputs=[0.0])  # sqrt'(0) = 1 / (2 sqrt 0): Python raises, so does the tape
+    assert x.grad == good[0]  # only the good run was added
+
+
+def test_listing_shows_the_program_forward_then_backward():
+    a, b = Value(2.0), Value(3.0)
+    text = str(Tape((a * b).tanh(), wrt=[a, b]))
+    assert "  v2 = v0 * v1\n  v3 = tanh(v2)" in text
+    assert "backward:\n  g3 = 1\n  g2 += g3 * (1 - v3**2)\n  g0 += g2 * v1\n  g1 += g2 * v0" in text
+
+
+def test_constant_folding_records_nodes_that_never_change_as_constants():
+    a, c = Value(2.0), Value(3.0)
+    y = a * (c.exp() + 1)  # exp(c) + 1 does not depend on a: two op nodes become one constant
+    tape = Tape(y, wrt=[a])
+    assert len(tape) == 1 and tape.recording.folded == 2
+    assert tape.run() == y.data and list(tape.grad) == [math.exp(3.0) + 1]
+
+
+def test_product_chains_become_one_fused_slot_with_the_same_numbers():
+    w = [Value(0.1 * i - 0.3) for i in range(7)]
+    x = [Value(0.7 - 0.2 * i) for i in range(7)]
+    s = 0
+    for wi, xi in zip(w, x):
+        s = s + wi * xi  # 7 products and 7 adds: 14 op nodes
+    y = s.tanh()
+    y.backward()
+    expected = [v.grad for v in w + x]
+    for v in w + x:
+        v.grad = 0.0
+    tape = Tape(y, wrt=w + x)
+    assert len(tape) == 2  # the chain, then tanh
+    assert tape.run() == y.data and list(tape.grad) == expected
+
+
+def test_a_chain_of_a_million_nodes_records_and_replays():
+    x0 = Value(1.0)
+    x = x0
+    for _ in range(500_000):
+        x = x * 1.0000001 + 0.0000001  # two op nodes a step, fused into one slot
+    tape = Tape(x, wrt=[x0])
+    tape.run()
+    x.backward()
+    assert tape.grad[0] == x0.grad / 2  # run() added once, backward() once more: the same number
+    assert tape.nbytes / 1_000_000 < 40  # bytes per eager node: no Python object per node
+
+
+def test_the_tape_keeps_no_python_object_per_node():
+    x0 = Value(1.0)
+    x = x0
+    for _ in range(100):
+        x = (x * 0.5).tanh()
+    inner = x.parents[0]
+    before = sys.getrefcount(inner)
+    tape = Tape(x, wrt=[x0])
+    tape.run()
+    assert sys.getrefcount(inner) == before
+
+
+def test_without_numba_autograd_imports_and_tape_says_what_to_install():
+    code = (
+        "import sys; sys.modules['numba'] = None\n"  # makes `import numba` fail, as when it is missing
+        "from autograd import Tape, Value\n"
+        "x = Value(2.0); y = x * x; y.backward(); assert x.grad == 4.0\n"
+        "try:\n    Tape(y, wrt=[x])\nexcept ImportError as e:\n    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'scalar-autograd[fast]'" in done.stdout
