@@ -1,17 +1,19 @@
 """Recording a finished graph as flat arrays: the data a `Tape` replays (no Python object per node).
 
-Slots: every number of the graph gets one slot in `values`. Leaves come first (the `wrt`
-leaves, then the `inputs` leaves, then constants), then every op node, in the order the
+Slots: every number the replay needs gets one slot in `values`. Leaves come first (the
+`wrt` leaves, then the `inputs` leaves, then constants), then the op nodes, in the order the
 eager engine made them. An op slot holds an op code (autograd/kernels.py) and the slots of
 its operands, kept for all slots in one array, `operands[first[i]:first[i + 1]]`.
 
-Two rewrites happen on the way (each is a small function below, with a test showing the
-graph before and after and the same numbers):
+Recording is one walk over the graph in Python (`collect`), the only step that touches a
+Value; the rest are small compiled passes over the arrays it fills, each with a test showing
+the graph before and after (tests/test_tape.py):
 
-- constant folding: an op node none of whose inputs can change between runs (it does not
-  depend on a `wrt` or `inputs` leaf) is recorded as a constant with its current number;
-- product chains: `s = s + w * x` written in a loop makes one add and one product per term;
-  a chain of them becomes one FUSED_DOT slot that computes the same sums in the same order.
+- `fold_constants`: an op node that depends on no `wrt` or `inputs` leaf cannot change
+  between runs, so it is recorded as a constant holding its current number;
+- `find_product_chains`: `s = s + w * x` written in a loop makes an add and a product per
+  term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order;
+- `lay_out`: which node gets which slot, and the final arrays.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from autograd import kernels as k
 from autograd import ops
-from autograd.graph import topological_order
 from autograd.value import Value
 
 # The op code of every row of the op table. tests/test_tape.py fails for a row missing here.
@@ -32,6 +34,7 @@ CODES = {
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
     ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE,
 }
+NONE = -1  # "no node" in the index arrays below
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Recording:
     output: int  # the output's slot
     wrt: np.ndarray  # int32, the slot of each wrt leaf, in the order given
     inputs: np.ndarray  # int32, the slot of each input leaf, in the order given
-    fused: int = 0  # how many add-and-product chains became one FUSED_DOT slot
+    fused: int = 0  # how many FUSED_DOT slots stand for add-and-product chains
     folded: int = 0  # how many op nodes were folded into constants
 
 
@@ -66,130 +69,250 @@ def check_leaves(what: str, leaves: object) -> list[Value]:
     return leaves
 
 
-def record(output: Value, wrt: list[Value], inputs: list[Value]) -> Recording:
-    """The graph behind `output` as tape arrays, with `wrt` and `inputs` leaves varying between runs."""
-    order = topological_order(output)
-    varying = set(wrt) | set(inputs)
-    op_nodes = fold_constants(order, varying)
-    computed = set(op_nodes)
-    named = list(dict.fromkeys([*wrt, *inputs]))  # each leaf once, in the order given
-    constants = [n for n in order if n not in varying and n not in computed]
-    powers = _exponent_constants(op_nodes)
-    leaf_slots = named + constants
-    slot_of = dict(zip(leaf_slots, range(len(leaf_slots))))
-    values = [n.data for n in leaf_slots]
-    for op_entry, exponent in powers.items():  # the k of each x ** k op, one slot per k
-        slot_of[op_entry] = len(values)
-        values.append(exponent)
-    start = len(values)
-    chains = fuse_product_chains(op_nodes)
-    codes = [k.LEAF] * start
-    first = [0] * start
-    operands: list[int] = []
-    for node in op_nodes:
-        if node in chains.absorbed:
-            continue
-        slot_of[node] = len(values)
-        values.append(node.data)
-        first.append(len(operands))
-        chain = chains.heads.get(node)
-        if chain is not None:
-            codes.append(k.FUSED_DOT)
-            operands += [slot_of[n] for n in chain]
-            continue
-        code = CODES.get(node._op) if type(node._op) is not ops.Power else k.POWER
+@dataclass
+class Graph:
+    """The graph behind a Value as arrays, one entry per node, in the order the walk found them."""
+
+    codes: np.ndarray  # int8 op code per node
+    first: np.ndarray  # int64: node i's operands are operands[first[i]:first[i + 1]] (node numbers)
+    operands: np.ndarray  # int64
+    data: np.ndarray  # float64 the node's number
+    created: np.ndarray  # int64 its creation number: sorting by it puts every node after its operands
+
+
+def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]]:
+    """Walk the graph behind `output` once (no recursion), and also take in `leaves` it may not reach.
+
+    The k of each x ** k op becomes a constant leaf after the walk's nodes, read as the op's
+    second operand. Returns the graph's arrays and the node number of `output` and `leaves`.
+    """
+    found = [output, *dict.fromkeys(v for v in leaves if v is not output)]
+    number = {v: i for i, v in enumerate(found)}
+    exponents: dict[ops.Power, int] = {}  # each x ** k op, and which of the exponent leaves is its k
+    codes, data, created, first, operands = [], [], [], [0], []
+    code_of = dict(CODES)
+    code_of[None] = k.LEAF
+    for node in found:  # `found` grows as the walk finds parents: it is its own work queue
+        op = node._op
+        code = code_of.get(op)
         if code is None:
-            raise TypeError(
-                f"Tape: the op {node.op!r} is a custom op, which the tape cannot compile; use"
-                " backward() for graphs with custom ops, or build this one from the table's ops"
-            )
+            code = code_of[op] = _code_of_new_op(op)
         codes.append(code)
-        operands += [slot_of[p] for p in node.parents]
-        if type(node._op) is ops.Power:
-            operands.append(slot_of[node._op])
-    first.append(len(operands))
-    return Recording(
-        codes=np.array(codes, dtype=np.int8),
-        first=np.array(first, dtype=np.int32),
-        operands=np.array(operands, dtype=np.int32),
-        values=np.array(values, dtype=np.float64),
-        start=start,
-        output=slot_of[output],
-        wrt=np.array([slot_of[n] for n in wrt], dtype=np.int32),
-        inputs=np.array([slot_of[n] for n in inputs], dtype=np.int32),
-        fused=chains.count,
-        folded=sum(1 for n in order if n._op is not None) - len(op_nodes),
+        data.append(node.data)
+        created.append(node._index)
+        if code != k.LEAF:
+            many = node._many
+            for parent in (many if many is not None else (node._left, node._right)):
+                if parent is None:
+                    continue
+                i = number.get(parent)
+                if i is None:
+                    i = number[parent] = len(found)
+                    found.append(parent)
+                operands.append(i)
+            if type(op) is ops.Power:  # numbered -1, -2, ... until the walk's size is known
+                operands.append(-1 - exponents.setdefault(op, len(exponents)))
+        first.append(len(operands))
+    for op in exponents:  # the exponent leaves: made before everything, so sorted first
+        codes.append(k.LEAF)
+        data.append(op.k)
+        created.append(-1)
+        first.append(len(operands))
+    operands = np.array(operands, np.int64)
+    operands[operands < 0] = len(found) - 1 - operands[operands < 0]
+    graph = Graph(np.array(codes, np.int8), np.array(first, np.int64), operands, np.array(data, np.float64),
+                  np.array(created, np.int64))
+    return graph, {v: number[v] for v in [output, *leaves]}
+
+
+def _code_of_new_op(op: ops.Op) -> int:
+    if type(op) is ops.Power:
+        return k.POWER
+    raise TypeError(
+        f"Tape: the op {op.name!r} is a custom op, which the tape cannot compile; use backward() for"
+        " graphs with custom ops, or build this one from the table's ops"
     )
 
 
-def fold_constants(order: list[Value], varying: set[Value]) -> list[Value]:
-    """The op nodes that depend on a varying leaf, in order; every other op node is a constant.
+def record(output: Value, wrt: list[Value], inputs: list[Value]) -> Recording:
+    """The graph behind `output` as tape arrays, with `wrt` and `inputs` leaves varying between runs."""
+    graph, number = collect(output, [*wrt, *inputs])
+    order = np.argsort(graph.created, kind="stable")  # topological: every node after its operands
+    named = np.array(list(dict.fromkeys(number[v] for v in [*wrt, *inputs])), np.int64)
+    live = fold_constants(order, graph.codes, graph.first, graph.operands, named)
+    uses = count_uses(graph.first, graph.operands, live)
+    running, product = find_product_chains(order, graph.codes, graph.first, graph.operands, live, uses)
+    slot, codes, first, operands, values, start = lay_out(
+        order, graph.codes, graph.first, graph.operands, graph.data, named, number[output], live, uses, running,
+        product)
+    return Recording(
+        codes=codes, first=first, operands=operands, values=values, start=start,
+        output=int(slot[number[output]]),
+        wrt=np.array([slot[number[v]] for v in wrt], np.int32),
+        inputs=np.array([slot[number[v]] for v in inputs], np.int32),
+        fused=int(np.sum(codes == k.FUSED_DOT)),
+        folded=int(np.sum((graph.codes != k.LEAF) & ~live)),
+    )
 
-    >>> a, c = Value(2.0), Value(3.0)
-    >>> y = a * (c * c)              # c * c never changes when only a is fed anew
-    >>> [n.op for n in fold_constants(topological_order(y), {a})]
-    ['*']
+
+@njit(cache=True)
+def fold_constants(order, codes, first, operands, named):
+    """Which nodes can change between runs: the named leaves, and every op node that reads one.
+
+    The others (`live` False) are constants: leaves, and op nodes fed by constants only.
     """
-    live: set[Value] = set(varying)
-    kept = []
-    for node in order:
-        if node._op is not None and any(p in live for p in node.parents):
-            live.add(node)
-            kept.append(node)
-    return kept
+    live = np.zeros(len(codes), np.bool_)
+    live[named] = True
+    for i in order:
+        if codes[i] != k.LEAF:
+            for m in range(first[i], first[i + 1]):
+                if live[operands[m]]:
+                    live[i] = True
+                    break
+    return live
 
 
-def _exponent_constants(op_nodes: list[Value]) -> dict[ops.Power, float]:
-    """The op of every x ** k node, with its k (a constant operand on the tape)."""
-    return {n._op: n._op.k for n in op_nodes if type(n._op) is ops.Power}
+@njit(cache=True)
+def count_uses(first, operands, live):
+    """How many times each node is an operand of a live op node."""
+    uses = np.zeros(len(live), np.int64)
+    for i in range(len(live)):
+        if live[i]:
+            for m in range(first[i], first[i + 1]):
+                uses[operands[m]] += 1
+    return uses
 
 
-@dataclass
-class Chains:
-    """The result of `fuse_product_chains`: what replaces what."""
+@njit(cache=True)
+def find_product_chains(order, codes, first, operands, live, uses):
+    """Adds of the form `s + w * x` (or `w * x + s`) whose product feeds nothing else.
 
-    heads: dict[Value, list[Value]]  # the last add of a chain -> [start, w_1, x_1, w_2, x_2, ...]
-    absorbed: set[Value]  # the adds and products inside chains: no slot of their own
-    count: int
-
-
-def fuse_product_chains(op_nodes: list[Value]) -> Chains:
-    """Find chains `s = s + w * x` whose adds and products feed nothing else.
-
-    Each becomes [start, w_1, x_1, ..., w_n, x_n]: one FUSED_DOT slot computing
-    ((start + w_1 x_1) + w_2 x_2) + ..., the very sums the chain computed, in its order.
-
-    >>> w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]
-    >>> s = 0
-    >>> for wi, xi in zip(w, x):
-    ...     s = s + wi * xi
-    >>> chains = fuse_product_chains(topological_order(s, leaves=False))
-    >>> [v.data for v in chains.heads[s]]
-    [0.0, 1.0, 3.0, 2.0, 4.0]
+    For such an add i: product[i] is its product node and running[i] its `s`. When `s` is
+    itself such an add that feeds only i, the two belong to one chain: `lay_out` gives only
+    the chain's last add a slot, a FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n].
     """
-    uses: dict[Value, int] = {}
-    for node in op_nodes:
-        for p in node.parents:
-            uses[p] = uses.get(p, 0) + 1
-    heads: dict[Value, list[Value]] = {}
-    absorbed: set[Value] = set()
-    for node in op_nodes:
-        if node._op is not ops.ADD:
+    running = np.full(len(codes), NONE, np.int64)
+    product = np.full(len(codes), NONE, np.int64)
+    for i in order:
+        if not live[i] or codes[i] != k.ADD:
             continue
-        a, b = node._left, node._right
-        if b._op is ops.MUL and uses[b] == 1 and a is not b:
-            running, product = a, b
-        elif a._op is ops.MUL and uses[a] == 1 and a is not b:
-            running, product = b, a
-        else:
+        a, b = operands[first[i]], operands[first[i] + 1]
+        if a == b:
             continue
-        chain = heads.pop(running, None) if uses.get(running) == 1 else None
-        if chain is None:
-            chain = [running]
+        if codes[b] == k.MUL and live[b] and uses[b] == 1:
+            running[i], product[i] = a, b
+        elif codes[a] == k.MUL and live[a] and uses[a] == 1:
+            running[i], product[i] = b, a
+    return running, product
+
+
+@njit(cache=True)
+def _continues(s, product, uses):
+    """Whether `s`, the running sum of a chain add, is itself the chain's previous add (then it gets no slot)."""
+    return s != NONE and product[s] != NONE and uses[s] == 1
+
+
+@njit(cache=True)
+def lay_out(order, codes, first, operands, data, named, output, live, uses, running, product):
+    """Give every needed node a slot and build the tape's arrays.
+
+    Slots: the named leaves in the order given, then the constants the ops read (and the
+    output, if it is one), then the op nodes in topological order. A chain's adds and
+    products get no slot: its last add becomes one FUSED_DOT slot. Returns (slot of each
+    node, codes, first, operands, values, first op slot).
+    """
+    n = len(codes)
+    inside = np.zeros(n, np.bool_)  # adds and products that a FUSED_DOT stands for
+    for i in order:
+        if product[i] != NONE:
+            inside[product[i]] = True
+            if _continues(running[i], product, uses):
+                inside[running[i]] = True
+    emitted = live & ~inside & (codes != k.LEAF)
+    chain = np.empty(n, np.int64)  # scratch: the products of one chain, last first
+    # Which constants the op slots read, and how long their operand lists are.
+    needed = np.zeros(n, np.bool_)
+    needed[output] = True
+    length = 0
+    for i in order:
+        if emitted[i]:
+            size = _chain(i, running, product, uses, chain)
+            if size:
+                needed[_start(i, running, product, uses)] = True
+                for c in range(size):
+                    needed[operands[first[chain[c]]]] = True
+                    needed[operands[first[chain[c]] + 1]] = True
+                length += 1 + 2 * size
+            else:
+                for m in range(first[i], first[i + 1]):
+                    needed[operands[m]] = True
+                length += first[i + 1] - first[i]
+    slot = np.full(n, NONE, np.int64)
+    count = 0
+    for i in named:
+        slot[i] = count
+        count += 1
+    for i in order:
+        if needed[i] and not live[i] and slot[i] == NONE:
+            slot[i] = count
+            count += 1
+    start = count
+    for i in order:
+        if emitted[i]:
+            slot[i] = count
+            count += 1
+    values = np.empty(count, np.float64)
+    new_codes = np.full(count, k.LEAF, np.int8)
+    new_first = np.zeros(count + 1, np.int32)
+    new_operands = np.empty(length, np.int32)
+    m = 0
+    for i in order:
+        if slot[i] == NONE:
+            continue
+        s = slot[i]
+        values[s] = data[i]
+        new_first[s] = m
+        if not emitted[i]:
+            continue
+        size = _chain(i, running, product, uses, chain)
+        if size:
+            new_codes[s] = k.FUSED_DOT
+            new_operands[m] = slot[_start(i, running, product, uses)]
+            m += 1
+            for c in range(size - 1, -1, -1):  # the chain's first product first
+                new_operands[m] = slot[operands[first[chain[c]]]]
+                new_operands[m + 1] = slot[operands[first[chain[c]] + 1]]
+                m += 2
         else:
-            absorbed.add(running)
-        absorbed.add(product)
-        heads[node] = [*chain, product._left, product._right]
-    count = sum(1 for chain in heads.values() if len(chain) > 3)
-    # A chain of one product is an add of a product: fusing it still saves a slot and a step.
-    return Chains(heads, absorbed, count)
+            new_codes[s] = codes[i]
+            for j in range(first[i], first[i + 1]):
+                new_operands[m] = slot[operands[j]]
+                m += 1
+    for t in range(start + 1):  # leaves have no operands
+        new_first[t] = 0
+    new_first[count] = m
+    return slot, new_codes, new_first, new_operands, values, start
+
+
+@njit(cache=True)
+def _chain(i, running, product, uses, chain):
+    """The products of the chain ending at add i, last first, into `chain`; returns how many (0: no chain)."""
+    if product[i] == NONE:
+        return 0
+    size = 0
+    node = i
+    while True:
+        chain[size] = product[node]
+        size += 1
+        if not _continues(running[node], product, uses):
+            return size
+        node = running[node]
+
+
+@njit(cache=True)
+def _start(i, running, product, uses):
+    """The term a chain ending at add i starts from (what `s` held before its first product)."""
+    node = i
+    while _continues(running[node], product, uses):
+        node = running[node]
+    return running[node]
