@@ -153,7 +153,7 @@ def test_state_lives_in_the_optimizer_not_on_parameters():
         (lambda: hinge([Value(1.0)], [0]), "hinge: labels must be \\+1 or -1, got 0"),
         (lambda: binary_cross_entropy([Value(1.5)], [1]), r"bce: the prediction must be a probability"),
         (lambda: SGD([], lr=0.1), "SGD got no parameters"),
-        (lambda: SGD([Value(1.0)], lr=-1), "lr must be > 0, got -1"),
+        (lambda: SGD([Value(1.0)], lr=-1), "lr must be >= 0, got -1"),
     ],
 )
 def test_bad_input_raises_value_error_saying_what_was_expected(make, message):
