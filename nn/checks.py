@@ -49,6 +49,16 @@ def finite_number(x: Any, what: str) -> float:
     return number
 
 
+def short_repr(x: Any, limit: int = 40) -> str:
+    """repr(x), cut to `limit` characters so an error message stays one line.
+
+    >>> short_repr(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11...'
+    """
+    shown = repr(x)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _describe_huge(x: Any) -> str:
     # Not repr(x): a 400-digit int would fill the message.
     if isinstance(x, int):

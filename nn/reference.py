@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from nn.checks import finite_number
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -44,6 +45,9 @@ def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: st
     p, t = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
     if p.shape != t.shape:
         raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
+    if reduction not in ("mean", "sum") or (reduction == "sum" and name != "mse"):
+        allowed = "'mean' or 'sum'" if name == "mse" else "'mean' (as in nn)"
+        raise ValueError(f"{name}: reduction must be {allowed}, got {reduction!r}")
     n = p.size
     if name == "mse":
         diff = p - t
@@ -58,6 +62,27 @@ def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: st
     raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
 
 
+def _arrays(xs: object, what: str) -> list:
+    if isinstance(xs, np.ndarray) or not isinstance(xs, (list, tuple)):
+        raise TypeError(f"ReferenceMLP: {what} must be a list of arrays, one per layer, got {type(xs).__name__}")
+    return list(xs)
+
+
+def _real_array(x: object, what: str, ndim: int) -> np.ndarray:
+    """x as a new float64 array, if it holds real numbers and has `ndim` dimensions."""
+    try:
+        a = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"ReferenceMLP: {what} is not a regular array: {error}") from None
+    # Checked before converting: np.asarray(None, dtype=float) is a silent nan, and strs or objects
+    # would fail inside NumPy with a message that does not say which argument was wrong.
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"ReferenceMLP: {what} must hold real numbers, got dtype {a.dtype}")
+    if a.ndim != ndim:
+        raise ValueError(f"ReferenceMLP: {what} must be {ndim}-D, got shape {a.shape}")
+    return a.astype(float)
+
+
 class ReferenceMLP:
     """The MLP of `nn.MLP` on whole batches: forward, then backward by the chain rule in matrix form."""
 
@@ -66,16 +91,34 @@ class ReferenceMLP:
         activation: str = "relu", output_activation: str = "linear",
     ) -> None:
         for name in (activation, output_activation):
-            if name not in ACTIVATIONS:
-                raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-        self.weights = [np.array(w, dtype=float) for w in weights]
-        self.biases = None if biases is None else [np.array(b, dtype=float) for b in biases]
+            if not isinstance(name, str) or name not in ACTIVATIONS:
+                raise ValueError(f"ReferenceMLP: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+        self.weights = [_real_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(_arrays(weights, "weights"))]
+        if not self.weights:
+            raise ValueError("ReferenceMLP needs at least one weight array, got none")
+        for i in range(1, len(self.weights)):
+            if self.weights[i].shape[0] != self.weights[i - 1].shape[1]:
+                raise ValueError(
+                    f"ReferenceMLP: weights[{i}] has shape {self.weights[i].shape} but weights[{i - 1}]"
+                    f" outputs {self.weights[i - 1].shape[1]}"
+                )
+        self.biases = None
+        if biases is not None:
+            self.biases = [_real_array(b, f"biases[{i}]", ndim=1) for i, b in enumerate(_arrays(biases, "biases"))]
+            if [b.shape[0] for b in self.biases] != [w.shape[1] for w in self.weights]:
+                raise ValueError(
+                    f"ReferenceMLP: biases have shapes {[b.shape for b in self.biases]}; one of shape (n_out,)"
+                    f" per weight array is needed: {[(w.shape[1],) for w in self.weights]}"
+                )
         n = len(self.weights)
         self.activations = [activation] * (n - 1) + [output_activation]
+        self._outs: list[np.ndarray] = []
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs of shape (batch, n_out); remembers what backward needs."""
-        a = np.asarray(x, dtype=float)
+        a = _real_array(x, "the input x", ndim=2)
+        if a.shape[1] != self.weights[0].shape[0]:
+            raise ValueError(f"ReferenceMLP: x must have shape (batch, {self.weights[0].shape[0]}), got {a.shape}")
         self._inputs, self._zs, self._outs = [], [], []
         for i, w in enumerate(self.weights):
             z = a @ w + (self.biases[i] if self.biases is not None else 0.0)
@@ -87,6 +130,8 @@ class ReferenceMLP:
 
     def backward(self, d_out: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Gradients (dW per layer, db per layer or None) given d loss / d outputs of the last forward."""
+        if not self._outs:
+            raise RuntimeError("ReferenceMLP.backward needs a forward pass first")
         d_weights, d_biases = [], []
         delta = np.asarray(d_out, dtype=float).reshape(self._outs[-1].shape)
         for i in reversed(range(len(self.weights))):
@@ -102,6 +147,7 @@ class ReferenceMLP:
         self, x: np.ndarray, target: np.ndarray, loss: str = "mse", reduction: str = "mean", l2: float = 0.0
     ) -> tuple[float, list[np.ndarray], list[np.ndarray] | None]:
         """loss(forward(x), target) + l2 * sum of squared parameters, and its gradients."""
+        l2 = finite_number(l2, "ReferenceMLP.loss_and_grads: l2")
         out = self.forward(x)
         value, d_out = loss_and_grad(loss, out, np.asarray(target, dtype=float).reshape(out.shape), reduction)
         d_weights, d_biases = self.backward(d_out)
@@ -115,6 +161,7 @@ class ReferenceMLP:
 
     def sgd_step(self, d_weights: list[np.ndarray], d_biases: list[np.ndarray] | None, lr: float) -> None:
         """Gradient descent: every parameter moves by -lr times its gradient."""
+        lr = finite_number(lr, "ReferenceMLP.sgd_step: lr")
         for w, dw in zip(self.weights, d_weights):
             w -= lr * dw
         if self.biases is not None and d_biases is not None:
