@@ -7,14 +7,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value, ops, sum_values
-from autograd.nodes import apply
+from autograd.nodes import apply, constant
 from nn.checks import real_number, short_repr
 
 
 def _pair(
     pred: Any, target: Any, loss: str, names: tuple[str, str] = ("predictions", "targets")
 ) -> tuple[list[Any], list[Any]]:
-    pred, target = _values_or_numbers(pred, names[0], loss), _values_or_numbers(target, names[1], loss)
+    pred, target = _as_values(pred, names[0], loss), _as_values(target, names[1], loss)
     if len(pred) != len(target):
         raise ValueError(f"{loss}: got {len(pred)} {names[0]} but {len(target)} {names[1]}; they must match")
     if not pred:
@@ -22,8 +22,8 @@ def _pair(
     return pred, target
 
 
-def _values_or_numbers(items: Any, what: str, loss: str) -> list[Any]:
-    """`items` as a list of Values and floats; one Value or number counts as a list of one.
+def _as_values(items: Any, what: str, loss: str) -> list[Any]:
+    """`items` as a list of Values, numbers made constants; one Value or number counts as a list of one.
 
     Checked here so that a str or None among them is named by the loss, not by Value() deep inside.
     """
@@ -32,7 +32,8 @@ def _values_or_numbers(items: Any, what: str, loss: str) -> list[Any]:
     elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         got = f"{type(items).__name__} {short_repr(items)}"
         raise TypeError(f"{loss}: {what} must be a list of numbers or Values, got {got}")
-    return [x if isinstance(x, Value) else real_number(x, f"{loss}: {what}[{i}]") for i, x in enumerate(items)]
+    return [x if isinstance(x, Value) else constant(real_number(x, f"{loss}: {what}[{i}]"))
+            for i, x in enumerate(items)]
 
 
 def mse(pred: Sequence[Any], target: Sequence[Any], reduction: str = "mean") -> Value:
@@ -66,8 +67,8 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
     """
     scores, labels = _pair(scores, labels, "hinge", ("scores", "labels"))
     for i, y in enumerate(labels):
-        if (y.data if isinstance(y, Value) else y) not in (1, -1):
-            raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at index {i}")
+        if y.data not in (1.0, -1.0):
+            raise ValueError(f"hinge: labels must be +1 or -1, got {y.data!r} at index {i}")
     return sum_values([(1 - y * s).relu() for s, y in zip(scores, labels)]) / len(scores)
 
 
@@ -77,7 +78,7 @@ def l2(params: Iterable[Value]) -> Value:
     >>> l2([Value(3.0), Value(4.0)]).data
     25.0
     """
-    return sum_values([p * p for p in _values_or_numbers(params, "params", "l2")])
+    return sum_values([p * p for p in _as_values(params, "params", "l2")])
 
 
 LOSSES = {"mse": mse, "binary_cross_entropy": binary_cross_entropy, "hinge": hinge}

@@ -30,24 +30,32 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 ACTIVATIONS = {
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
     "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "relu": (lambda z: np.where(z > 0, z, 0.0), lambda z, a: (z > 0).astype(float)),
+    # relu: z <= 0 picks 0, so a nan (for which every comparison is False) stays nan, as in the engine.
+    "relu": (lambda z: np.where(z <= 0, 0.0, z), lambda z, a: (z > 0).astype(float)),
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
 }
 
 
 def _floored_log(x: np.ndarray) -> np.ndarray:
+    # Floored where x <= e**-100; written so that a nan is not floored into a number but stays nan.
     with np.errstate(divide="ignore"):
-        return np.where(x > np.exp(BCE_LOG_FLOOR), np.log(np.maximum(x, 1e-300)), BCE_LOG_FLOOR)
+        return np.where(x <= np.exp(BCE_LOG_FLOOR), BCE_LOG_FLOOR, np.log(np.maximum(x, 1e-300)))
 
 
 def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
-    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand."""
-    p, t = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
-    if p.shape != t.shape:
-        raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
+    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand.
+
+    >>> loss_and_grad("mse", np.array([1.0, 3.0]), np.array([0.0, 1.0]))
+    (np.float64(2.5), array([1., 2.]))
+    """
+    if not isinstance(name, str) or name not in ("mse", "binary_cross_entropy", "hinge"):
+        raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
     if reduction not in ("mean", "sum") or (reduction == "sum" and name != "mse"):
         allowed = "'mean' or 'sum'" if name == "mse" else "'mean' (as in nn)"
         raise ValueError(f"{name}: reduction must be {allowed}, got {reduction!r}")
+    p, t = _real_array(pred, f"{name}: predictions"), _real_array(target, f"{name}: targets")
+    if p.shape != t.shape:
+        raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
     n = p.size
     if name == "mse":
         diff = p - t
@@ -56,10 +64,8 @@ def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: st
     if name == "binary_cross_entropy":
         losses = -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
         return np.mean(losses), (p - t) / np.maximum(p * (1.0 - p), BCE_EPS) / n
-    if name == "hinge":
-        margin = 1.0 - t * p
-        return np.mean(np.maximum(margin, 0.0)), np.where(margin > 0, -t, 0.0) / n
-    raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
+    margin = 1.0 - t * p  # hinge, the one name left
+    return np.mean(np.maximum(margin, 0.0)), np.where(margin > 0, -t, 0.0) / n
 
 
 def _arrays(xs: object, what: str) -> list:
@@ -68,18 +74,18 @@ def _arrays(xs: object, what: str) -> list:
     return list(xs)
 
 
-def _real_array(x: object, what: str, ndim: int) -> np.ndarray:
-    """x as a new float64 array, if it holds real numbers and has `ndim` dimensions."""
+def _real_array(x: object, what: str, ndim: int | None = None) -> np.ndarray:
+    """x as a new float64 array, if it holds real numbers (and has `ndim` dimensions, when given)."""
     try:
         a = np.asarray(x)
     except ValueError as error:  # ragged nested lists
-        raise ValueError(f"ReferenceMLP: {what} is not a regular array: {error}") from None
+        raise ValueError(f"{what} is not a regular array: {error}") from None
     # Checked before converting: np.asarray(None, dtype=float) is a silent nan, and strs or objects
     # would fail inside NumPy with a message that does not say which argument was wrong.
-    if a.dtype.kind not in "iuf":
-        raise TypeError(f"ReferenceMLP: {what} must hold real numbers, got dtype {a.dtype}")
-    if a.ndim != ndim:
-        raise ValueError(f"ReferenceMLP: {what} must be {ndim}-D, got shape {a.shape}")
+    if a.dtype.kind not in "biuf":  # bools count as 0 and 1, as they do for Value
+        raise TypeError(f"{what} must hold real numbers, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{what} must be {ndim}-D, got shape {a.shape}")
     return a.astype(float)
 
 
@@ -93,7 +99,8 @@ class ReferenceMLP:
         for name in (activation, output_activation):
             if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(f"ReferenceMLP: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-        self.weights = [_real_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(_arrays(weights, "weights"))]
+        weights = _arrays(weights, "weights")
+        self.weights = [_real_array(w, f"ReferenceMLP: weights[{i}]", ndim=2) for i, w in enumerate(weights)]
         if not self.weights:
             raise ValueError("ReferenceMLP needs at least one weight array, got none")
         for i in range(1, len(self.weights)):
@@ -104,7 +111,8 @@ class ReferenceMLP:
                 )
         self.biases = None
         if biases is not None:
-            self.biases = [_real_array(b, f"biases[{i}]", ndim=1) for i, b in enumerate(_arrays(biases, "biases"))]
+            biases = _arrays(biases, "biases")
+            self.biases = [_real_array(b, f"ReferenceMLP: biases[{i}]", ndim=1) for i, b in enumerate(biases)]
             if [b.shape[0] for b in self.biases] != [w.shape[1] for w in self.weights]:
                 raise ValueError(
                     f"ReferenceMLP: biases have shapes {[b.shape for b in self.biases]}; one of shape (n_out,)"
@@ -116,7 +124,7 @@ class ReferenceMLP:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs of shape (batch, n_out); remembers what backward needs."""
-        a = _real_array(x, "the input x", ndim=2)
+        a = _real_array(x, "ReferenceMLP: the input x", ndim=2)
         if a.shape[1] != self.weights[0].shape[0]:
             raise ValueError(f"ReferenceMLP: x must have shape (batch, {self.weights[0].shape[0]}), got {a.shape}")
         self._inputs, self._zs, self._outs = [], [], []

@@ -37,6 +37,11 @@ def test_a_loss_given_something_other_than_numbers_names_the_loss_and_the_argume
         call()
 
 
+def test_hinge_takes_plain_numbers_as_scores():
+    # Scores given as numbers used to reach `(1 - y * s).relu()` as floats: AttributeError.
+    assert hinge([2.0, 0.5], [1, 1]).data == 0.25  # mean(relu(1 - 2), relu(1 - 0.5)), exact
+
+
 def test_a_loss_takes_one_numpy_number_as_a_single_target():
     # np.int64 is not a Python int: it used to go to list() and fail with "not iterable".
     assert mse(Value(3.0), np.int64(1)).data == 4.0  # (3 - 1)**2, exact
@@ -169,3 +174,11 @@ def test_reference_and_engine_agree_after_the_new_checks():
     expected = [MLP.from_arrays(weights, biases, activation="tanh")(list(row)).data for row in x]
     got = ReferenceMLP(weights, biases, "tanh", "linear").forward(x).ravel().tolist()
     assert got == pytest.approx(expected, rel=1e-15)  # two-term sums: at most an ulp apart
+
+
+def test_reference_relu_and_bce_keep_a_nan_as_nan():
+    # relu and the floored log used to turn nan into 0 and -100: the oracle must not hide a nan either.
+    net = ReferenceMLP([np.array([[1.0]])], activation="relu", output_activation="relu")
+    assert np.isnan(net.forward(np.array([[NAN]]))).all()
+    value, grad = loss_and_grad("binary_cross_entropy", np.array([NAN]), np.array([1.0]))
+    assert np.isnan(value) and np.isnan(grad).all()
