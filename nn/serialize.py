@@ -26,9 +26,10 @@ def save(model: Module, path: str | os.PathLike) -> None:
 
     >>> import os, tempfile
     >>> from nn import Neuron
-    >>> path = os.path.join(tempfile.mkdtemp(), "neuron.json")
-    >>> save(Neuron(2, seed=0), path); os.path.exists(path)
-    True
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(Neuron(2, seed=0), os.path.join(folder, "neuron.json"))
+    ...     os.listdir(folder)
+    ['neuron.json']
     """
     _check_model("save", model)
     path = _check_path("save", path)
@@ -45,7 +46,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
         raise IsADirectoryError(f"save: {str(path)!r} is a folder; give a file name such as 'model.json' inside it")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"save: the folder {str(target.parent)!r} does not exist; create it first")
-    mode = _mode_of(target)
+    mode = _mode_of(path, target)
     if mode is not None and not os.access(target, os.W_OK):
         # Writing in place would fail here; replacing the file would quietly overrule its read-only mode.
         raise PermissionError(f"save: {str(path)!r} is read-only; make it writable or save elsewhere")
@@ -71,9 +72,10 @@ def load(model: Module, path: str | os.PathLike) -> None:
 
     >>> import os, tempfile
     >>> from nn import Neuron
-    >>> path = os.path.join(tempfile.mkdtemp(), "neuron.json")
-    >>> save(Neuron(2, seed=0), path)
-    >>> other = Neuron(2, seed=1); load(other, path)
+    >>> other = Neuron(2, seed=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(Neuron(2, seed=0), os.path.join(folder, "neuron.json"))
+    ...     load(other, os.path.join(folder, "neuron.json"))
     >>> other.state_dict() == Neuron(2, seed=0).state_dict()
     True
     """
@@ -83,6 +85,8 @@ def load(model: Module, path: str | os.PathLike) -> None:
         raise IsADirectoryError(f"load: {str(path)!r} is a folder, not a model file")
     if not path.exists():
         raise FileNotFoundError(f"load: no model file at {str(path)!r}; check the path or save a model first")
+    if not path.is_file():  # reading a pipe or /dev/zero would wait, or read, forever
+        raise ValueError(f"load: {str(path)!r} is not a regular file (a device, pipe or socket)")
     try:
         document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_refuse_repeated_keys)
     except ValueError as error:  # bad JSON, bad UTF-8, a repeated key, an int of over 4300 digits
@@ -122,12 +126,16 @@ def _check_path(who: str, path: Any) -> Path:
     return Path(path)
 
 
-def _mode_of(target: Path) -> int | None:
+def _mode_of(path: Path, target: Path) -> int | None:
     """The permission bits of the file at `target`, or None when there is no file yet."""
     try:
-        return stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
         return None
+    if not stat.S_ISREG(info.st_mode):
+        # Replacing /dev/null or a named pipe with a file of weights would break whatever relies on it.
+        raise ValueError(f"save: {str(path)!r} is not a regular file (a device, pipe or socket); save to a file")
+    return stat.S_IMODE(info.st_mode)
 
 
 def _create_temporary_file(target: Path) -> tuple[int, str]:

@@ -303,3 +303,18 @@ def test_save_refuses_a_file_this_user_may_not_write_as_reported_by_os_access(tm
     with pytest.raises(PermissionError, match=r"save: .* is read-only"):
         save(make_model(seed=2), path)
     assert path.read_text() == old and os.listdir(tmp_path) == ["model.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_save_refuses_to_replace_something_that_is_not_a_regular_file(tmp_path):
+    # A device such as /dev/null (as root) or a named pipe would have been replaced by a file.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match=r"save: .* is not a regular file"):
+        save(make_model(), pipe)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode) and os.listdir(tmp_path) == ["pipe"]
+    model = make_model()
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"load: .* is not a regular file"):
+        load(model, pipe)  # reading a pipe nobody writes to would wait forever
+    assert_unchanged(model, before)
