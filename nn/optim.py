@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.checks import finite_number
+from nn.checks import finite_number, short_repr
 
 
 class Setting:
@@ -18,6 +18,14 @@ class Setting:
     A schedule may change `opt.lr` between steps; a bad value (nan, inf, a negative rate, a str)
     then fails on the line that set it, naming the optimizer, the setting and the value, instead of
     turning every parameter into nan a step later. `step()` reads each setting once per call.
+
+    >>> opt = SGD([Value(1.0)], lr=0.1)
+    >>> opt.lr = float("nan")
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: lr must be a finite number, got nan
+    >>> opt.lr
+    0.1
     """
 
     def __init__(self, check: Callable[[str, Any], Any]) -> None:
@@ -33,7 +41,7 @@ class Setting:
         setattr(optimizer, self.stored_as, self.check(f"{type(optimizer).__name__}: {self.name}", value))
 
 
-def learning_rate(what: str, lr: Any) -> float:
+def _learning_rate(what: str, lr: Any) -> float:
     """A finite lr >= 0 (0 is allowed, as in PyTorch: warm-up schedules start there)."""
     number = finite_number(lr, what)
     if number < 0:
@@ -41,7 +49,7 @@ def learning_rate(what: str, lr: Any) -> float:
     return number
 
 
-def fraction_below_one(what: str, x: Any) -> float:
+def _fraction_below_one(what: str, x: Any) -> float:
     """A momentum or beta: a finite number in [0, 1); at 1 or more the running averages never forget."""
     number = finite_number(x, what)
     if not 0.0 <= number < 1.0:
@@ -49,16 +57,16 @@ def fraction_below_one(what: str, x: Any) -> float:
     return number
 
 
-def pair_of_betas(what: str, betas: Any) -> tuple[float, float]:
+def _pair_of_betas(what: str, betas: Any) -> tuple[float, float]:
     """Two numbers in [0, 1): the decay rates of Adam's first and second moments."""
     if not isinstance(betas, (tuple, list, np.ndarray)):
         raise TypeError(f"{what} must be a pair of numbers in [0, 1) such as (0.9, 0.999), got {type(betas).__name__}")
     if len(betas) != 2:
-        raise ValueError(f"{what} must be a pair of numbers in [0, 1), got {len(betas)} numbers: {betas!r}")
-    return fraction_below_one(f"{what}[0]", betas[0]), fraction_below_one(f"{what}[1]", betas[1])
+        raise ValueError(f"{what} must be a pair of numbers in [0, 1), got {len(betas)} numbers: {short_repr(betas)}")
+    return _fraction_below_one(f"{what}[0]", betas[0]), _fraction_below_one(f"{what}[1]", betas[1])
 
 
-def positive_epsilon(what: str, eps: Any) -> float:
+def _positive_epsilon(what: str, eps: Any) -> float:
     """A finite eps > 0: it keeps Adam's denominator sqrt(v) + eps away from 0 when a gradient is 0."""
     number = finite_number(eps, what)
     if not number > 0:
@@ -69,7 +77,7 @@ def positive_epsilon(what: str, eps: Any) -> float:
 class Optimizer:
     """Holds the parameters; `lr` is an attribute a schedule may change between steps (checked when set)."""
 
-    lr = Setting(learning_rate)
+    lr = Setting(_learning_rate)
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
@@ -111,7 +119,7 @@ class SGD(Optimizer):
     0.95
     """
 
-    momentum = Setting(fraction_below_one)
+    momentum = Setting(_fraction_below_one)
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
@@ -139,8 +147,8 @@ class Adam(Optimizer):
     0.9
     """
 
-    betas = Setting(pair_of_betas)
-    eps = Setting(positive_epsilon)
+    betas = Setting(_pair_of_betas)
+    eps = Setting(_positive_epsilon)
 
     def __init__(
         self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
