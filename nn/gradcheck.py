@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from autograd import Value, no_grad
 from autograd.check import GradcheckReport, compare
+from nn.checks import finite_number, real_number
 from nn.module import Module
 
 
@@ -27,17 +28,45 @@ def check_model_gradients(
     >>> bool(check_model_gradients(n, loss, right)), bool(check_model_gradients(n, loss, lambda m: [0.0]))
     (True, False)
     """
+    who = "check_model_gradients"
+    if not isinstance(model, Module):
+        raise TypeError(f"{who}: model must be an nn Module (such as an MLP), got {type(model).__name__}")
+    for name, fn in (("loss_fn", loss_fn), ("user_grads", user_grads)):
+        if not callable(fn):
+            raise TypeError(f"{who}: {name} must be a function of the model, got {type(fn).__name__}")
+    eps = finite_number(eps, f"{who}: eps")
+    if not eps > 0:
+        raise ValueError(f"{who}: eps must be > 0 (the step of the central difference), got {eps!r}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if finite_number(tolerance, f"{who}: {name}") < 0:
+            raise ValueError(f"{who}: {name} must be >= 0, got {tolerance!r}")
     named = list(model.named_parameters())
     given = user_grads(model)
     if isinstance(given, Mapping):
         missing = [name for name, _ in named if name not in given]
-        if missing:
-            raise ValueError(f"user_grads is missing parameters {missing[:4]}; it must name every parameter")
-        analytic = [given[name] for name, _ in named]
+        unexpected = [name for name in given if name not in dict(named)]
+        if missing or unexpected:
+            raise ValueError(
+                f"{who}: user_grads must name every parameter and nothing else;"
+                f" missing {missing[:4]}, unexpected {unexpected[:4]}"
+            )
+        pairs = [(name, given[name]) for name, _ in named]
+    elif isinstance(given, Iterable) and not isinstance(given, (str, bytes)):
+        given = list(given)
+        if len(given) != len(named):
+            raise ValueError(f"{who}: user_grads returned {len(given)} gradients for {len(named)} parameters")
+        pairs = [(name, g) for (name, _), g in zip(named, given)]
     else:
-        analytic = list(given)
-        if len(analytic) != len(named):
-            raise ValueError(f"user_grads returned {len(analytic)} gradients for {len(named)} parameters")
+        raise TypeError(
+            f"{who}: user_grads must return a list of gradients or a dict name -> gradient,"
+            f" got {type(given).__name__}"
+        )
+    # A Value counts by its number (a hand-written backprop may well compute with Values); a nan is
+    # kept, and shows as a failing row.
+    analytic = [
+        g.data if isinstance(g, Value) else real_number(g, f"{who}: the gradient user_grads gave for {name}")
+        for name, g in pairs
+    ]
     numeric = [_central_difference(loss_fn, model, p, eps) for _, p in named]
     return compare(
         [name for name, _ in named], [p.data for _, p in named], analytic, numeric, eps, atol, rtol,
@@ -50,9 +79,16 @@ def _central_difference(loss_fn: Callable[[Module], Value], model: Module, p: Va
     try:
         with no_grad():  # only the loss's value is needed: record no graph
             p.data = original + eps
-            hi = loss_fn(model).data
+            hi = _loss_value(loss_fn, model)
             p.data = original - eps
-            lo = loss_fn(model).data
+            lo = _loss_value(loss_fn, model)
     finally:
         p.data = original
     return (hi - lo) / (2 * eps)
+
+
+def _loss_value(loss_fn: Callable[[Module], Value], model: Module) -> float:
+    loss = loss_fn(model)
+    if not isinstance(loss, Value):
+        raise TypeError(f"check_model_gradients: loss_fn must return a Value, got {type(loss).__name__}")
+    return loss.data

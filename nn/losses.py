@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value, ops, sum_values
-from autograd.nodes import apply
+from autograd.nodes import apply, constant
+from nn.checks import real_number, short_repr
 
 
-def _pair(pred: Any, target: Any, loss: str) -> tuple[list[Any], list[Any]]:
-    pred = [pred] if isinstance(pred, Value) else list(pred)
-    target = [target] if isinstance(target, (Value, int, float)) else list(target)
+def _pair(
+    pred: Any, target: Any, loss: str, names: tuple[str, str] = ("predictions", "targets")
+) -> tuple[list[Any], list[Any]]:
+    pred, target = _as_values(pred, names[0], loss), _as_values(target, names[1], loss)
     if len(pred) != len(target):
-        raise ValueError(f"{loss}: got {len(pred)} predictions but {len(target)} targets; they must match")
+        raise ValueError(f"{loss}: got {len(pred)} {names[0]} but {len(target)} {names[1]}; they must match")
     if not pred:
         raise ValueError(f"{loss}: needs at least one prediction, got none")
     return pred, target
+
+
+def _as_values(items: Any, what: str, loss: str) -> list[Any]:
+    """`items` as a list of Values, numbers made constants; one Value or number counts as a list of one.
+
+    Checked here so that a str or None among them is named by the loss, not by Value() deep inside.
+    """
+    if isinstance(items, (Value, numbers.Real)) or getattr(items, "ndim", None) == 0:  # ndim: NumPy scalars
+        items = [items]
+    elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        got = f"{type(items).__name__} {short_repr(items)}"
+        raise TypeError(f"{loss}: {what} must be a list of numbers or Values, got {got}")
+    return [x if isinstance(x, Value) else constant(real_number(x, f"{loss}: {what}[{i}]"))
+            for i, x in enumerate(items)]
 
 
 def mse(pred: Sequence[Any], target: Sequence[Any], reduction: str = "mean") -> Value:
@@ -48,10 +65,10 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
     >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data
     0.25
     """
-    scores, labels = _pair(scores, labels, "hinge")
+    scores, labels = _pair(scores, labels, "hinge", ("scores", "labels"))
     for i, y in enumerate(labels):
-        if (y.data if isinstance(y, Value) else y) not in (1, -1):
-            raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at index {i}")
+        if y.data not in (1.0, -1.0):
+            raise ValueError(f"hinge: labels must be +1 or -1, got {y.data!r} at index {i}")
     return sum_values([(1 - y * s).relu() for s, y in zip(scores, labels)]) / len(scores)
 
 
@@ -61,15 +78,22 @@ def l2(params: Iterable[Value]) -> Value:
     >>> l2([Value(3.0), Value(4.0)]).data
     25.0
     """
-    return sum_values([p * p for p in params])
+    return sum_values([p * p for p in _as_values(params, "params", "l2")])
 
 
 LOSSES = {"mse": mse, "binary_cross_entropy": binary_cross_entropy, "hinge": hinge}
 
 
 def get_loss(name: str) -> Any:
-    """The loss called `name`; ValueError listing the choices for an unknown name."""
+    """The loss called `name`: ValueError listing the choices for an unknown name, TypeError for a non-str.
+
+    >>> get_loss("mse")([Value(3.0)], [1.0]).data
+    4.0
+    """
+    choices = ", ".join(map(repr, LOSSES))
+    if not isinstance(name, str):
+        raise TypeError(f"get_loss: the loss must be named by a str ({choices}), got {type(name).__name__}")
     try:
         return LOSSES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(map(repr, LOSSES))}") from None
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; choose one of {choices}") from None

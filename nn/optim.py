@@ -3,23 +3,106 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
 
 from autograd import Value
+from nn.checks import finite_number, short_repr
+
+
+class Setting:
+    """A hyperparameter that is checked every time it is set, in the constructor and later.
+
+    A schedule may change `opt.lr` between steps; a bad value (nan, inf, a negative rate, a str)
+    then fails on the line that set it, naming the optimizer, the setting and the value, instead of
+    turning every parameter into nan a step later. `step()` reads each setting once per call.
+
+    >>> opt = SGD([Value(1.0)], lr=0.1)
+    >>> opt.lr = float("nan")
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: lr must be a finite number, got nan
+    >>> opt.lr
+    0.1
+    """
+
+    def __init__(self, check: Callable[[str, Any], Any]) -> None:
+        self.check = check
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.stored_as = name, "_" + name
+
+    def __get__(self, optimizer: Any, owner: type | None = None) -> Any:
+        return self if optimizer is None else getattr(optimizer, self.stored_as)
+
+    def __set__(self, optimizer: Any, value: Any) -> None:
+        setattr(optimizer, self.stored_as, self.check(f"{type(optimizer).__name__}: {self.name}", value))
+
+
+def _learning_rate(what: str, lr: Any) -> float:
+    """A finite lr >= 0 (0 is allowed, as in PyTorch: warm-up schedules start there)."""
+    number = finite_number(lr, what)
+    if number < 0:
+        raise ValueError(f"{what} must be >= 0, got {lr!r}")
+    return number
+
+
+def _fraction_below_one(what: str, x: Any) -> float:
+    """A momentum or beta: a finite number in [0, 1); at 1 or more the running averages never forget."""
+    number = finite_number(x, what)
+    if not 0.0 <= number < 1.0:
+        raise ValueError(f"{what} must be in [0, 1), got {x!r}")
+    return number
+
+
+def _pair_of_betas(what: str, betas: Any) -> tuple[float, float]:
+    """Two numbers in [0, 1): the decay rates of Adam's first and second moments."""
+    if not isinstance(betas, (tuple, list, np.ndarray)):
+        raise TypeError(f"{what} must be a pair of numbers in [0, 1) such as (0.9, 0.999), got {type(betas).__name__}")
+    if len(betas) != 2:
+        raise ValueError(f"{what} must be a pair of numbers in [0, 1), got {len(betas)} numbers: {short_repr(betas)}")
+    return _fraction_below_one(f"{what}[0]", betas[0]), _fraction_below_one(f"{what}[1]", betas[1])
+
+
+def _positive_epsilon(what: str, eps: Any) -> float:
+    """A finite eps > 0: it keeps Adam's denominator sqrt(v) + eps away from 0 when a gradient is 0."""
+    number = finite_number(eps, what)
+    if not number > 0:
+        raise ValueError(f"{what} must be > 0 (it keeps the update's denominator away from 0), got {eps!r}")
+    return number
 
 
 class Optimizer:
-    """Holds the parameters; `lr` is a plain attribute a schedule may change between steps."""
+    """Holds the parameters; `lr` is an attribute a schedule may change between steps (checked when set)."""
+
+    lr = Setting(_learning_rate)
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
+        name = type(self).__name__
+        if not isinstance(params, Iterable) or isinstance(params, (str, bytes, Value)):
+            hint = "; call it: model.parameters()" if callable(params) else ""
+            got = type(params).__name__
+            raise TypeError(f"{name} needs a list of Values such as model.parameters(), got {got}{hint}")
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got no parameters to optimize")
+            raise ValueError(f"{name} got no parameters to optimize")
+        first_position: dict[Value, int] = {}  # Values hash by identity: a repeat is the same object
+        repeats = []
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Value")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be > 0, got {lr!r}")
+                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
+            if first_position.setdefault(p, i) != i:
+                repeats.append(f"{i} is parameter {first_position[p]}")
+        # Refused, not silently dropped: step() would move a repeated parameter twice per step, and a
+        # repeat usually means the list was put together wrongly (PyTorch warns that it will become an
+        # error). A learner with deliberately shared weights removes the repeats in one line.
+        if repeats:
+            raise ValueError(
+                f"{name}: the same Value appears more than once (parameter {', '.join(repeats[:4])}), so step()"
+                " would update it more than once; pass each parameter once, e.g. list(dict.fromkeys(params))"
+            )
         self.lr = lr
 
     def zero_grad(self) -> None:
@@ -36,22 +119,24 @@ class SGD(Optimizer):
     0.95
     """
 
+    momentum = Setting(_fraction_below_one)
+
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = momentum
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
-        """One update of every parameter from its current `.grad`."""
-        if self.momentum == 0.0:
+        """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
+        lr, momentum = self.lr, self.momentum  # read once: each read of a Setting is a function call
+        if momentum == 0.0:
             for p in self.params:
-                p.data -= self.lr * p.grad
+                p.data -= lr * p.grad
             return
+        velocity = self.velocity
         for i, p in enumerate(self.params):
-            self.velocity[i] = v = self.momentum * self.velocity[i] + p.grad
-            p.data -= self.lr * v
+            velocity[i] = v = momentum * velocity[i] + p.grad
+            p.data -= lr * v
 
 
 class Adam(Optimizer):
@@ -62,25 +147,26 @@ class Adam(Optimizer):
     0.9
     """
 
+    betas = Setting(_pair_of_betas)
+    eps = Setting(_positive_epsilon)
+
     def __init__(
         self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
-        if not all(0.0 <= b < 1.0 for b in betas) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
         self.betas, self.eps = betas, eps
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
 
     def step(self) -> None:
-        """One update of every parameter from its current `.grad`."""
-        b1, b2 = self.betas
+        """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
+        lr, (b1, b2), eps = self.lr, self.betas, self.eps  # read once: each read of a Setting is a call
         self.t += 1
         correction1, correction2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         for i, p in enumerate(self.params):
             g = p.grad
             self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
             self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
-            p.data -= self.lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps)
+            p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from nn.checks import finite_number
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -29,19 +30,30 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 ACTIVATIONS = {
     "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
     "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "relu": (lambda z: np.where(z > 0, z, 0.0), lambda z, a: (z > 0).astype(float)),
+    # relu: z <= 0 picks 0, so a nan (for which every comparison is False) stays nan, as in the engine.
+    "relu": (lambda z: np.where(z <= 0, 0.0, z), lambda z, a: (z > 0).astype(float)),
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
 }
 
 
 def _floored_log(x: np.ndarray) -> np.ndarray:
+    # Floored where x <= e**-100; written so that a nan is not floored into a number but stays nan.
     with np.errstate(divide="ignore"):
-        return np.where(x > np.exp(BCE_LOG_FLOOR), np.log(np.maximum(x, 1e-300)), BCE_LOG_FLOOR)
+        return np.where(x <= np.exp(BCE_LOG_FLOOR), BCE_LOG_FLOOR, np.log(np.maximum(x, 1e-300)))
 
 
 def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
-    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand."""
-    p, t = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
+    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand.
+
+    >>> loss_and_grad("mse", np.array([1.0, 3.0]), np.array([0.0, 1.0]))
+    (np.float64(2.5), array([1., 2.]))
+    """
+    if not isinstance(name, str) or name not in ("mse", "binary_cross_entropy", "hinge"):
+        raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
+    if reduction not in ("mean", "sum") or (reduction == "sum" and name != "mse"):
+        allowed = "'mean' or 'sum'" if name == "mse" else "'mean' (as in nn)"
+        raise ValueError(f"{name}: reduction must be {allowed}, got {reduction!r}")
+    p, t = _real_array(pred, f"{name}: predictions"), _real_array(target, f"{name}: targets")
     if p.shape != t.shape:
         raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
     n = p.size
@@ -52,10 +64,29 @@ def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: st
     if name == "binary_cross_entropy":
         losses = -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
         return np.mean(losses), (p - t) / np.maximum(p * (1.0 - p), BCE_EPS) / n
-    if name == "hinge":
-        margin = 1.0 - t * p
-        return np.mean(np.maximum(margin, 0.0)), np.where(margin > 0, -t, 0.0) / n
-    raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
+    margin = 1.0 - t * p  # hinge, the one name left
+    return np.mean(np.maximum(margin, 0.0)), np.where(margin > 0, -t, 0.0) / n
+
+
+def _arrays(xs: object, what: str) -> list:
+    if isinstance(xs, np.ndarray) or not isinstance(xs, (list, tuple)):
+        raise TypeError(f"ReferenceMLP: {what} must be a list of arrays, one per layer, got {type(xs).__name__}")
+    return list(xs)
+
+
+def _real_array(x: object, what: str, ndim: int | None = None) -> np.ndarray:
+    """x as a new float64 array, if it holds real numbers (and has `ndim` dimensions, when given)."""
+    try:
+        a = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{what} is not a regular array: {error}") from None
+    # Checked before converting: np.asarray(None, dtype=float) is a silent nan, and strs or objects
+    # would fail inside NumPy with a message that does not say which argument was wrong.
+    if a.dtype.kind not in "biuf":  # bools count as 0 and 1, as they do for Value
+        raise TypeError(f"{what} must hold real numbers, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{what} must be {ndim}-D, got shape {a.shape}")
+    return a.astype(float)
 
 
 class ReferenceMLP:
@@ -66,16 +97,36 @@ class ReferenceMLP:
         activation: str = "relu", output_activation: str = "linear",
     ) -> None:
         for name in (activation, output_activation):
-            if name not in ACTIVATIONS:
-                raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-        self.weights = [np.array(w, dtype=float) for w in weights]
-        self.biases = None if biases is None else [np.array(b, dtype=float) for b in biases]
+            if not isinstance(name, str) or name not in ACTIVATIONS:
+                raise ValueError(f"ReferenceMLP: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+        weights = _arrays(weights, "weights")
+        self.weights = [_real_array(w, f"ReferenceMLP: weights[{i}]", ndim=2) for i, w in enumerate(weights)]
+        if not self.weights:
+            raise ValueError("ReferenceMLP needs at least one weight array, got none")
+        for i in range(1, len(self.weights)):
+            if self.weights[i].shape[0] != self.weights[i - 1].shape[1]:
+                raise ValueError(
+                    f"ReferenceMLP: weights[{i}] has shape {self.weights[i].shape} but weights[{i - 1}]"
+                    f" outputs {self.weights[i - 1].shape[1]}"
+                )
+        self.biases = None
+        if biases is not None:
+            biases = _arrays(biases, "biases")
+            self.biases = [_real_array(b, f"ReferenceMLP: biases[{i}]", ndim=1) for i, b in enumerate(biases)]
+            if [b.shape[0] for b in self.biases] != [w.shape[1] for w in self.weights]:
+                raise ValueError(
+                    f"ReferenceMLP: biases have shapes {[b.shape for b in self.biases]}; one of shape (n_out,)"
+                    f" per weight array is needed: {[(w.shape[1],) for w in self.weights]}"
+                )
         n = len(self.weights)
         self.activations = [activation] * (n - 1) + [output_activation]
+        self._outs: list[np.ndarray] = []
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs of shape (batch, n_out); remembers what backward needs."""
-        a = np.asarray(x, dtype=float)
+        a = _real_array(x, "ReferenceMLP: the input x", ndim=2)
+        if a.shape[1] != self.weights[0].shape[0]:
+            raise ValueError(f"ReferenceMLP: x must have shape (batch, {self.weights[0].shape[0]}), got {a.shape}")
         self._inputs, self._zs, self._outs = [], [], []
         for i, w in enumerate(self.weights):
             z = a @ w + (self.biases[i] if self.biases is not None else 0.0)
@@ -87,6 +138,8 @@ class ReferenceMLP:
 
     def backward(self, d_out: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Gradients (dW per layer, db per layer or None) given d loss / d outputs of the last forward."""
+        if not self._outs:
+            raise RuntimeError("ReferenceMLP.backward needs a forward pass first")
         d_weights, d_biases = [], []
         delta = np.asarray(d_out, dtype=float).reshape(self._outs[-1].shape)
         for i in reversed(range(len(self.weights))):
@@ -102,6 +155,7 @@ class ReferenceMLP:
         self, x: np.ndarray, target: np.ndarray, loss: str = "mse", reduction: str = "mean", l2: float = 0.0
     ) -> tuple[float, list[np.ndarray], list[np.ndarray] | None]:
         """loss(forward(x), target) + l2 * sum of squared parameters, and its gradients."""
+        l2 = finite_number(l2, "ReferenceMLP.loss_and_grads: l2")
         out = self.forward(x)
         value, d_out = loss_and_grad(loss, out, np.asarray(target, dtype=float).reshape(out.shape), reduction)
         d_weights, d_biases = self.backward(d_out)
@@ -115,6 +169,7 @@ class ReferenceMLP:
 
     def sgd_step(self, d_weights: list[np.ndarray], d_biases: list[np.ndarray] | None, lr: float) -> None:
         """Gradient descent: every parameter moves by -lr times its gradient."""
+        lr = finite_number(lr, "ReferenceMLP.sgd_step: lr")
         for w, dw in zip(self.weights, d_weights):
             w -= lr * dw
         if self.biases is not None and d_biases is not None:

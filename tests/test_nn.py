@@ -153,7 +153,7 @@ def test_state_lives_in_the_optimizer_not_on_parameters():
         (lambda: hinge([Value(1.0)], [0]), "hinge: labels must be \\+1 or -1, got 0"),
         (lambda: binary_cross_entropy([Value(1.5)], [1]), r"bce: the prediction must be a probability"),
         (lambda: SGD([], lr=0.1), "SGD got no parameters"),
-        (lambda: SGD([Value(1.0)], lr=-1), "lr must be > 0, got -1"),
+        (lambda: SGD([Value(1.0)], lr=-1), "lr must be >= 0, got -1"),
     ],
 )
 def test_bad_input_raises_value_error_saying_what_was_expected(make, message):
@@ -231,7 +231,7 @@ def test_load_into_a_different_architecture_names_both_and_changes_nothing(tmp_p
     save(trained_model(), path)
     other = MLP(2, [4, 1], seed=1)
     before = other.state_dict()
-    with pytest.raises(ValueError, match=r"holds MLP\(2, \[3, 1\].*does not fit MLP\(2, \[4, 1\].*missing"):
+    with pytest.raises(ValueError, match=r"holds MLP\(2, \[3, 1\].*cannot be loaded into MLP\(2, \[4, 1\].*missing"):
         load(other, path)
     assert other.state_dict() == before
 
@@ -245,7 +245,7 @@ def test_load_with_one_bad_number_changes_nothing(tmp_path):
     path.write_text(json.dumps(document))
     model = MLP(2, [3, 1], activation="tanh", seed=5)
     before = model.state_dict()
-    with pytest.raises(ValueError, match=f"state\\[{last!r}\\] must be a number, got str"):
+    with pytest.raises(ValueError, match=f"state\\[{last!r}\\] needs a real number, got str 'oops'"):
         load(model, path)
     assert model.state_dict() == before
 
