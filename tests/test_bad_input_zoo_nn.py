@@ -273,8 +273,6 @@ TARGETS = (
 # Cases that fail today because of code outside nn's files checked here, by case id. "fixed in": being
 # fixed now, elsewhere; "not fixed yet": nobody is on it. The marks are strict: a case that starts to
 # pass fails the suite, so that its mark is removed.
-FIXED_IN_OPS_RELU = "fixed in autograd/ops.py (issue 13, item 1): relu turns a nan into 0"
-FIXED_IN_OPS_BCE = "fixed in autograd/ops.py (issue 13, item 5): bce accepts a target outside [0, 1]"
 FIXED_IN_LAYERS_SIZES = "fixed in nn/layers.py (issue 13, item 13): NumPy integers refused as sizes"
 NUMPY_SEED = "not fixed yet, in nn/layers.py: random.Random refuses a NumPy int as a seed"
 HUGE_INPUT = (
@@ -291,9 +289,6 @@ FROM_ARRAYS = (
     " errors name no argument, and None becomes a silent nan weight"
 )
 KNOWN = {
-    **dict.fromkeys(["Neuron():xs[0]:nan", "Layer():xs[0]:nan", "MLP():xs[0]:nan", "hinge:scores[0]:nan"],
-                    FIXED_IN_OPS_RELU),
-    "binary_cross_entropy:target[0]:np_int64": FIXED_IN_OPS_BCE,
     **dict.fromkeys(["Neuron:nin:np_int64", "Layer:nin:np_int64", "Layer:nout:np_int64", "MLP:nin:np_int64",
                      "MLP:nouts[0]:np_int64"], FIXED_IN_LAYERS_SIZES),
     **dict.fromkeys(["Neuron:seed:np_int64", "Layer:seed:np_int64", "MLP:seed:np_int64"], NUMPY_SEED),
