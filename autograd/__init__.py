@@ -17,6 +17,7 @@ from autograd.graph import grad, topological_order
 from autograd.mode import is_grad_enabled, no_grad
 from autograd.ops import OPS, table
 from autograd.value import Value
+from autograd.walkthrough import walkthrough
 
 __all__ = [
     "OPS",
@@ -36,4 +37,5 @@ __all__ = [
     "sum_values",
     "table",
     "topological_order",
+    "walkthrough",
 ]
