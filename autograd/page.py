@@ -74,9 +74,11 @@ class Page:
         return str(path)
 
     def _repr_html_(self) -> str:
-        # Notebooks treat scripts in output differently (JupyterLab does not run them, VS Code
-        # isolates them): an iframe whose document is the page itself runs the same in all of
-        # them. `sandbox="allow-scripts"` lets its scripts run without reaching the notebook.
+        # Notebook front ends treat scripts in an output differently (some run them only in a
+        # trusted notebook, some put each output in a frame of its own), and two pages shown in
+        # one notebook would share one document and clash over their ids. An iframe whose
+        # document is the page itself runs the same everywhere and keeps each page to itself;
+        # `sandbox="allow-scripts"` lets its scripts run without reaching the notebook.
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts"'
             f' style="width: 100%; height: {self.height}px; border: 1px solid #ddd; resize: vertical"></iframe>'
