@@ -18,6 +18,7 @@ from autograd.mode import is_grad_enabled, no_grad
 from autograd.ops import OPS, table
 from autograd.tape import Tape
 from autograd.value import Value
+from autograd.walkthrough import walkthrough
 
 __all__ = [
     "OPS",
@@ -38,4 +39,5 @@ __all__ = [
     "sum_values",
     "table",
     "topological_order",
+    "walkthrough",
 ]

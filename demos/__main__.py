@@ -24,6 +24,7 @@ DEMOS = {
     ),
     "buggy_sigmoid_derivative": ("a derivative bug that still trains, reproduced with a custom op", []),
     "graph_rendering": ("an expression and a neuron drawn with Graphviz; saves out/graph_*.svg", []),
+    "walkthrough": ("backprop step by step in a page you click through; saves out/walkthrough_neuron.html", []),
     "gradient_checking": ("gradcheck catches the tutorials' derivative slips; their fixes pass", []),
     "newton_second_derivative": ("Newton's method with second derivatives from grad(create_graph=True)", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
@@ -52,8 +53,8 @@ def main(argv: list[str]) -> None:
         quick = "--quick" in argv
         for name, (_, quick_args) in DEMOS.items():
             run(name, quick_args if quick else [])
-        pictures = sorted(str(p) for p in out_dir().iterdir() if p.suffix in (".png", ".svg"))
-        print("\nPictures written:\n  " + "\n  ".join(pictures))
+        pictures = sorted(str(p) for p in out_dir().iterdir() if p.suffix in (".png", ".svg", ".html"))
+        print("\nPictures and pages written:\n  " + "\n  ".join(pictures))
     else:
         run(argv[0], argv[1:])
 

@@ -1,0 +1,258 @@
+"""Watch backprop: one HTML page that steps through the forward pass, then the backward pass, node by node.
+
+Everything a step shows is computed here, in Python, with the engine's own rules and in the
+engine's own order; the page's JavaScript (`autograd/web/walkthrough.js`) only displays step k.
+
+Steps: step 0 is the start (inputs and parameters hold their numbers, everything else is "?").
+Steps 1..F are the forward pass, one op node each in topological order: its data appears.
+Steps F+1..N are the backward pass, one op node each in the order `backward()` visits them
+(newest first; a root that is a leaf gets one step of its own): the node's gradient appears,
+complete, and its share goes back to each parent, upstream x local = contribution.
+An op node shows no gradient before its own step. A leaf has no step of its own: it shows the
+running sum of what it has received so far, marked partial while some of its uses have not sent
+theirs yet; at the end it holds the sum over all of them, as after `backward()`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from types import SimpleNamespace
+
+from autograd.draw import STYLE, _escape, draw_dot, number_text, record_fields
+from autograd.explain import explain_backward
+from autograd.graph import newest_first, topological_order
+from autograd.page import Page, graph_svg, page_html
+from autograd.value import Value
+
+UNKNOWN = "?"  # what a box shows for a number not computed yet
+INFIX = ("+", "-", "*", "/")
+
+
+def walkthrough(root: Value, *, params: Iterable[Value] = (), rankdir: str = "LR", max_nodes: int = 200) -> Page:
+    """A self-contained page that steps through the forward and backward pass behind `root`.
+
+    `.html` is the page, `.save(path)` writes it, and in Jupyter it shows inline. Leaves in
+    `params` are drawn in amber, as by `draw_dot`. No `.grad` is changed. Needs Graphviz's `dot`.
+
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> y = (x * w).tanh()
+    >>> page = walkthrough(y, params=[w])
+    >>> len(page.data["steps"]), x.grad   # start, 2 forward, 2 backward; x.grad untouched
+    (5, 0.0)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"walkthrough needs a Value to show, got {type(root).__name__} {root!r:.40}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"walkthrough: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"walkthrough: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
+            f"pass walkthrough(root, max_nodes={len(order)}) to show it anyway (large pages get slow)"
+        )
+    ids = {node: f"v{i}" for i, node in enumerate(order)}  # the node names of draw_dot's SVG
+    names = {node: node.label or f"v{i}" for i, node in enumerate(order)}  # as explain_backward names them
+    initial = {ids[n]: [_field("data", None if n.parents else n.data), _field("grad", None)] for n in order}
+    steps = [_start_step(root, order, names)]
+    steps += _forward_steps(order, ids, names)
+    steps += _backward_steps(root, ids, names)
+    steps[-1]["story"] += (
+        "<p class='done'>Done: every gradient is complete. These are the numbers "
+        "<code>backward()</code> leaves in <code>.grad</code>.</p>"
+    )
+    for step in steps:  # what #explain shows: the story of the step, and beside it the chain-rule table
+        step["explain"] = f"<div class='story'>{step.pop('story')}</div>{step.pop('table', '')}"
+    data = {"initial": initial, "steps": steps}
+
+    dot = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, params=params)
+    # Lay the graph out with the widest text each field will show, so every step's text fits
+    # its box. A second statement for a node in DOT text replaces only the attributes it gives.
+    for node, (data_text, grad_text) in _widest_texts(initial, steps, ids).items():
+        label_fields = record_fields(node)[:-2]  # the label, if any; data and grad are the last two
+        dot.node(ids[node], "{ " + " | ".join(map(_escape, [*label_fields, data_text, grad_text])) + " }")
+    svg = graph_svg(dot)
+    title = f"Backprop step by step: {names[root]}"
+    page = page_html(title, _body(title, svg, len(steps) - 1), data, ["graph.js", "player.js", "walkthrough.js"],
+                     ["page.css"])
+    return Page(page, data, height=_notebook_height(svg))
+
+
+def _field(name: str, number: float | None) -> str:
+    """The text of a box's data or grad field, exactly as draw_dot writes it; "?" when not known yet."""
+    if number is None:
+        return f"{name} {UNKNOWN}"
+    data_text, grad_text = record_fields(SimpleNamespace(label="", data=number, grad=number))
+    return data_text if name == "data" else grad_text
+
+
+def _start_step(root: Value, order: list[Value], names: dict) -> dict:
+    """Step 0: only the leaves' numbers are known."""
+    text = ("<p class='headline'>Start: the inputs and parameters hold their numbers; every other value and "
+            f"every gradient is still unknown ({UNKNOWN}).</p>"
+            "<p>Press <kbd>→</kbd> or <b>Next</b> to compute the values one by one (the forward pass), "
+            "then the gradients (the backward pass).</p>")
+    holding = [names[n] for n in order if not n.parents and n.grad != 0.0]
+    if holding:
+        text += (f"<p class='note'>{_h(', '.join(holding))} already hold a gradient from an earlier "
+                 "<code>backward()</code>. <code>backward()</code> adds to it, and so does this page "
+                 "(call <code>zero_grad()</code> first to start from 0).</p>")
+    return {"phase": "start", "current": None, "parents": [], "changes": [], "story": text}
+
+
+def _forward_steps(order: list[Value], ids: dict, names: dict) -> list[dict]:
+    """One step per op node, in topological order: its value is computed from its parents'."""
+    computed = [node for node in order if node.parents]
+    steps = []
+    for k, node in enumerate(computed, start=1):
+        parents = node.parents
+        by_name = _formula(node.op, [names[p] for p in parents])
+        by_number = _formula(node.op, [number_text(p.data) for p in parents])
+        text = (f"<p class='headline'>Forward {k} of {len(computed)}: "
+                f"<b>{_h(names[node])}</b> = {_h(by_name)}</p>"
+                f"<p class='equation'>= {_h(by_number)} = <b>{number_text(node.data)}</b></p>"
+                f"<p class='rule'>op table: {_h(node._op.doc)}</p>")
+        steps.append({"phase": "forward", "current": ids[node], "parents": [ids[p] for p in parents],
+                      "changes": [[ids[node], "data", _field("data", node.data), False]], "story": text})
+    return steps
+
+
+def _backward_steps(root: Value, ids: dict, names: dict) -> list[dict]:
+    """One step per op node, in backward's order: its gradient is complete, and it passes shares back."""
+    if not root.parents:  # a leaf root: backward() adds d root / d root = 1 to its grad, and that is all
+        total = root.grad + 1.0
+        text = (f"<p class='headline'>Backward 1 of 1: <b>{_h(names[root])}</b> is a leaf</p>"
+                f"<p class='equation'>{_h(names[root])}.grad = {_sum_text([root.grad, 1.0])} = <b>{number_text(total)}"
+                f"</b>: d {_h(names[root])} / d {_h(names[root])} = 1, with no parents to pass it on to.</p>")
+        return [{"phase": "backward", "current": ids[root], "parents": [],
+                 "changes": [[ids[root], "grad", _field("grad", total), False]], "story": text}]
+    visiting = newest_first(root, leaves=False)  # the order backward() visits op nodes
+    explained = explain_backward(root)  # the same order: each op's local slopes, from the op table
+    uses = {}  # how many contributions each node will receive: one per use as an operand
+    for node in visiting:
+        for parent in node.parents:
+            uses[parent] = uses.get(parent, 0) + 1
+    # What each node has received so far, added up the way backward() adds: an op node starts
+    # from its first contribution, a leaf adds to the gradient it already holds. (Starting from 0.0
+    # would show "0" where backward() leaves -0.0, which draw_dot shows as "-0".)
+    grads = {root: 1.0}
+    shares = {root: [1.0]}  # the contributions received, for the explanation
+    steps = []
+    for k, (node, explanation) in enumerate(zip(visiting, explained), start=1):
+        assert explanation.op == node.op, "explain_backward visits op nodes in backward()'s order"
+        upstream = grads[node]
+        changes = [[ids[node], "grad", _field("grad", upstream), False]]
+        rows = []
+        for parent, local in zip(node.parents, explanation.local):
+            contribution = local * upstream  # the chain rule
+            if parent in grads:
+                grads[parent] = grads[parent] + contribution
+            elif parent.parents:
+                grads[parent] = contribution
+            else:
+                grads[parent] = parent.grad + contribution
+            shares.setdefault(parent, []).append(contribution)
+            count = len(shares[parent])
+            rows.append(f"<tr><td>{_h(names[parent])}</td><td class='equation'>{number_text(upstream)} × "
+                        f"{number_text(local)} = {number_text(contribution)}</td>"
+                        f"<td>{_received_text(parent, shares[parent], grads[parent], uses[parent])}</td></tr>")
+            if not parent.parents:  # a leaf shows its running sum; partial until every use has sent its share
+                changes.append([ids[parent], "grad", _field("grad", grads[parent]), count < uses[parent]])
+        if node is root:
+            why = (f"backward starts here, since d {_h(names[root])} / d {_h(names[root])} = 1.</p>"
+                   "<p class='hint'>Each backward step takes a node whose gradient is complete and sends each "
+                   "parent its share, against the arrows")
+        elif len(shares[node]) > 1:
+            why = f"the sum over its {len(shares[node])} uses, {_sum_text(shares[node])}, now complete"
+        else:
+            why = "complete, since the one value that uses it has sent its share"
+        text = (f"<p class='headline'>Backward {k} of {len(visiting)}: through <b>{_h(names[node])}</b> = "
+                f"{_h(_formula(node.op, [names[p] for p in node.parents]))}</p>"
+                f"<p>{_h(names[node])}.grad = <b>{number_text(upstream)}</b>: {why}.</p>"
+                f"<p class='rule'>op table: {_h(node._op.doc)}</p>")
+        table = ("<table class='chain'><tr><th>to</th><th>upstream × local = contribution</th>"
+                 f"<th>received so far</th></tr>{''.join(rows)}</table>")
+        steps.append({"phase": "backward", "current": ids[node], "parents": [ids[p] for p in node.parents],
+                      "changes": changes, "story": text, "table": table})
+    return steps
+
+
+def _received_text(node: Value, shares: list[float], total: float, uses: int) -> str:
+    """What a node holds after this step's contribution, and how many of its uses have sent theirs."""
+    numbers = shares if node.parents or node.grad == 0.0 else [node.grad, *shares]  # a leaf's earlier gradient
+    text = _sum_text(numbers) + (f" = {number_text(total)}" if len(numbers) > 1 else "")
+    if uses == 1:
+        return f"{text} (its only use)"
+    if len(shares) == uses:
+        return f"{text} (all {uses} uses: complete)"
+    return f"{text} ({len(shares)} of its {uses} uses so far)"
+
+
+def _formula(op: str, args: list[str]) -> str:
+    """`op` applied to `args`, written as a learner would: "a + b", "x**2", "tanh(x)", "dot(w1, w2, x1, x2)"."""
+    if op in INFIX and len(args) == 2:
+        return f"{args[0]} {op} {args[1]}"
+    wrapped = [f"({a})" if a.startswith("-") else a for a in args]  # -3**2 would read as -(3**2)
+    if op == "neg":
+        return f"-{wrapped[0]}"
+    if op.startswith("**") and len(args) == 1:  # x**2: the exponent is part of the op
+        return f"{wrapped[0]}{op}"
+    if op == "**":
+        return f"{wrapped[0]} ** {args[1]}"
+    return f"{op}({', '.join(args)})"
+
+
+def _sum_text(numbers: list[float]) -> str:
+    """ "0.5 + 0.25" for a list of contributions."""
+    return " + ".join(number_text(x) for x in numbers)
+
+
+def _h(text: str) -> str:
+    """Text escaped for HTML (labels are the user's and may hold < or &)."""
+    return html.escape(text)
+
+
+def _widest_texts(initial: dict, steps: list[dict], ids: dict) -> dict:
+    """For each value, the longest data text and grad text any step shows: what to lay the graph out with."""
+    widest = {name: list(texts) for name, texts in initial.items()}
+    for step in steps:
+        for name, field, text, _partial in step["changes"]:
+            i = 0 if field == "data" else 1
+            widest[name][i] = max(widest[name][i], text, key=len)
+    return {node: widest[name] for node, name in ids.items()}
+
+
+def _body(title: str, svg: str, last: int) -> str:
+    """The page's HTML: controls and explanation on top, the graph below, a legend at the bottom."""
+    return f"""<header>
+<h1>{_h(title)}</h1>
+<nav class="controls">
+<button id="prev" title="previous step (← key)">← Prev</button>
+<button id="play" title="play the steps one after another">▶ Play</button>
+<button id="next" title="next step (→ key)">Next →</button>
+<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="step">
+<span id="step">0 / {last}</span>
+<span id="phase"></span>
+</nav>
+<div id="explain" aria-live="polite"></div>
+</header>
+<main id="graph">
+{svg}
+</main>
+<footer class="legend">
+<span><i class="swatch current"></i>current node</span>
+<span><i class="swatch parent"></i>its parents</span>
+<span><i class="swatch" style="background: {STYLE["parameter"]}"></i>parameter</span>
+<span><i class="swatch" style="background: {STYLE["leaf"]}"></i>input or constant</span>
+<span><code>{UNKNOWN}</code> not computed yet</span>
+<span><span class="partial">grad</span> a leaf's running sum, still waiting for some of its uses</span>
+<span>Hover a box to see its name (v0, v1, ... for unlabelled values).</span>
+</footer>
+"""
+
+
+def _notebook_height(svg: str) -> int:
+    """Pixels for the notebook iframe: the controls, plus the graph at its natural size, within reason."""
+    view_box = svg[svg.index('viewBox="') + 9:].split('"', 1)[0].split()
+    height_in_points = float(view_box[3])
+    return int(260 + min(height_in_points * 4 / 3, 640))

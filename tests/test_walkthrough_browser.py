@@ -1,0 +1,224 @@
+"""The walkthrough page in a real browser: headless Chromium driven by Playwright.
+
+Every test fails on a JavaScript error and on any request that is not file: or data: (the tab
+fixture checks both when the test ends). Without Playwright or Chromium these tests are skipped
+with the install hint, unless REQUIRE_BROWSER is set (`.ci/run` sets it, after installing
+Chromium): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, explain_backward, walkthrough
+from autograd.draw import number_text
+from demos import browser as chromium
+from tests.walkthrough_cases import GRAPHS, draw_dot_texts, states
+
+WHY_NOT = chromium.missing() or (None if shutil.which("dot") else "Graphviz's dot is not installed (CI installs it)")
+REQUIRED = bool(os.environ.get("REQUIRE_BROWSER"))
+pytestmark = pytest.mark.skipif(WHY_NOT is not None and not REQUIRED, reason=WHY_NOT or "")
+
+# What the DOM shows: for each value's box, its data text, grad text, and whether grad is marked partial.
+READ_BOXES = """() => {
+  const boxes = {};
+  for (const group of document.querySelectorAll("#graph g.node")) {
+    const name = group.querySelector("title").textContent;
+    const texts = group.querySelectorAll("text");
+    if (!name.endsWith("_op")) {
+      const grad = texts[texts.length - 1];
+      boxes[name] = [texts[texts.length - 2].textContent, grad.textContent, grad.classList.contains("partial")];
+    }
+  }
+  return boxes;
+}"""
+# Which nodes carry the classes "current" and "parent", and which edges are "active".
+READ_HIGHLIGHTS = """() => ({
+  current: [...document.querySelectorAll("g.node.current title")].map((t) => t.textContent),
+  parent: [...document.querySelectorAll("g.node.parent title")].map((t) => t.textContent),
+  edges: [...document.querySelectorAll("g.edge.active title")].map((t) => t.textContent),
+})"""
+
+
+class Watched:
+    """A browser tab that records JavaScript errors and every URL the page asks for."""
+
+    def __init__(self, browser):
+        self.tab = browser.new_page(viewport={"width": 1280, "height": 720})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.tab.on("pageerror", lambda error: self.errors.append(f"JavaScript error: {error}"))
+        self.tab.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.tab.on("request", lambda request: self.requests.append(request.url))
+        self.tab.route(re.compile(r"^https?://"), lambda route: route.abort())  # nothing leaves this machine
+
+    def problems(self) -> list[str]:
+        remote = [f"requested {url}" for url in self.requests if not url.startswith(("file:", "data:"))]
+        return self.errors + remote
+
+    def open(self, path: Path) -> None:
+        self.tab.goto(path.resolve().as_uri())
+
+    def show(self, page, tmp_path: Path) -> None:
+        """Save a walkthrough page and open it from the file system."""
+        self.open(Path(page.save(tmp_path / "page.html")))
+
+    def boxes(self, frame=None) -> dict:
+        return {name: tuple(box) for name, box in (frame or self.tab).evaluate(READ_BOXES).items()}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if WHY_NOT is not None:  # only reached when REQUIRE_BROWSER is set
+        pytest.fail(f"REQUIRE_BROWSER is set, but {WHY_NOT}")
+    with chromium.launch() as launched:
+        yield launched
+
+
+@pytest.fixture
+def tab(browser):
+    watched = Watched(browser)
+    yield watched
+    problems = watched.problems()
+    watched.tab.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_clicking_next_through_every_step_shows_each_state_and_ends_with_draw_dots_texts(name, tab, tmp_path):
+    root, params = GRAPHS[name]()
+    page = walkthrough(root, params=params)
+    expected = states(page)
+    last = len(expected) - 1
+    tab.show(page, tmp_path)
+    assert tab.tab.text_content("#step") == f"0 / {last}"
+    assert tab.boxes() == expected[0]
+    for k in range(1, last + 1):
+        tab.tab.click("#next")
+        assert tab.tab.text_content("#step") == f"{k} / {last}"
+        assert tab.boxes() == expected[k]
+    assert tab.tab.is_disabled("#next")
+    shown = tab.boxes()
+    root.backward()
+    assert {node: (data, grad) for node, (data, grad, _) in shown.items()} == draw_dot_texts(root)
+
+
+@pytest.mark.parametrize("name", ["neuron", "shared_interior", "many_ops"])
+def test_explain_shows_the_chain_rule_line_of_each_backward_step(name, tab, tmp_path):
+    root, params = GRAPHS[name]()
+    page = walkthrough(root, params=params)
+    tab.show(page, tmp_path)
+    forward = sum(1 for s in page.data["steps"] if s["phase"] == "forward")
+    for _ in range(forward):
+        tab.tab.keyboard.press("ArrowRight")
+    for step in explain_backward(root):
+        tab.tab.keyboard.press("ArrowRight")
+        text = tab.tab.inner_text("#explain")
+        assert "upstream × local = contribution" in text
+        for local, contribution in zip(step.local, step.contributions):
+            assert f"{number_text(step.upstream)} × {number_text(local)} = {number_text(contribution)}" in text
+
+
+@pytest.mark.parametrize("name", ["neuron", "a_times_a", "shared_interior"])
+def test_the_current_node_its_op_and_its_parents_are_highlighted(name, tab, tmp_path):
+    root, params = GRAPHS[name]()
+    page = walkthrough(root, params=params)
+    tab.show(page, tmp_path)
+    assert tab.tab.evaluate(READ_HIGHLIGHTS) == {"current": [], "parent": [], "edges": []}
+    for step in page.data["steps"][1:]:
+        tab.tab.click("#next")
+        shown = tab.tab.evaluate(READ_HIGHLIGHTS)
+        current, parents = step["current"], step["parents"]
+        assert sorted(shown["current"]) == sorted([current, f"{current}_op"])
+        assert sorted(shown["parent"]) == sorted(set(parents))
+        # the edges into the op (one per operand: a * a has two) and the one out of it
+        assert sorted(shown["edges"]) == sorted([f"{p}->{current}_op" for p in parents] + [f"{current}_op->{current}"])
+
+
+def test_arrow_keys_prev_home_end_and_the_slider_move_between_steps(tab, tmp_path):
+    root, params = GRAPHS["neuron"]()
+    page = walkthrough(root, params=params)
+    expected = states(page)
+    last = len(expected) - 1
+    tab.show(page, tmp_path)
+    assert tab.tab.is_disabled("#prev")
+    for _ in range(3):
+        tab.tab.keyboard.press("ArrowRight")
+    tab.tab.keyboard.press("ArrowLeft")
+    assert tab.tab.text_content("#step") == f"2 / {last}" and tab.boxes() == expected[2]
+    tab.tab.keyboard.press("End")
+    assert tab.tab.text_content("#step") == f"{last} / {last}" and tab.boxes() == expected[last]
+    tab.tab.click("#prev")
+    assert tab.tab.text_content("#step") == f"{last - 1} / {last}" and tab.boxes() == expected[last - 1]
+    tab.tab.keyboard.press("Home")
+    assert tab.tab.text_content("#step") == f"0 / {last}" and tab.boxes() == expected[0]
+    tab.tab.fill("#slider", "4")
+    assert tab.tab.text_content("#step") == f"4 / {last}" and tab.boxes() == expected[4]
+
+
+def test_play_steps_on_by_itself_and_pause_stops_it(tab, tmp_path):
+    page = walkthrough(GRAPHS["neuron"]()[0])
+    tab.show(page, tmp_path)
+    tab.tab.click("#play")
+    assert tab.tab.text_content("#play") == "⏸ Pause"
+    tab.tab.wait_for_function("document.getElementById('step').textContent.startsWith('1 /')")
+    tab.tab.click("#play")
+    assert tab.tab.text_content("#play") == "▶ Play"
+    paused_at = tab.tab.text_content("#step")
+    tab.tab.wait_for_timeout(1500)  # longer than one step of the player (1.2 s): a running player would move
+    assert tab.tab.text_content("#step") == paused_at
+
+
+def test_the_notebook_iframe_runs_the_same_page(tab, tmp_path):
+    root, params = GRAPHS["neuron"]()
+    page = walkthrough(root, params=params)
+    expected = states(page)
+    (tmp_path / "notebook.html").write_text(f"<!DOCTYPE html><p>a cell's output:</p>{page._repr_html_()}")
+    tab.open(tmp_path / "notebook.html")
+    frame = tab.tab.frame_locator("iframe")
+    inner = tab.tab.frames[1]
+    for k in range(1, len(expected)):
+        frame.locator("#next").click()
+        assert tab.boxes(inner) == expected[k]
+    root.backward()
+    assert {node: (data, grad) for node, (data, grad, _) in tab.boxes(inner).items()} == draw_dot_texts(root)
+
+
+def test_a_label_that_looks_like_html_shows_as_text(tab, tmp_path):
+    label = "</script><b>x & y</b>"
+    x = Value(0.5, label=label)
+    tab.show(walkthrough(x.tanh()), tmp_path)
+    tab.tab.click("#next")
+    assert label in tab.tab.inner_text("#explain")
+    assert tab.tab.locator("#explain b", has_text="x & y").count() == 0
+    assert tab.tab.evaluate("document.querySelector('#graph g.node text').textContent") == label
+
+
+def test_demo_saves_the_page_and_two_screenshots(tmp_path):
+    # In its own process, as `make demo` runs it (Playwright allows one running instance per thread).
+    env = {**os.environ, "DEMO_OUT": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "demos", "walkthrough"], env=env, check=True, capture_output=True)
+    names = ["walkthrough_neuron.html", "walkthrough_neuron.png", "walkthrough_neuron_midway.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    for png in names[1:]:
+        assert (tmp_path / png).read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_watch_catches_a_script_error_and_a_request_to_the_network(browser, tmp_path):
+    # The checker itself: a page that breaks both rules must be caught.
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><img src="https://example.invalid/x.png"><script>undefinedFunction()</script>')
+    watched = Watched(browser)
+    watched.tab.goto(bad.resolve().as_uri())
+    watched.tab.wait_for_load_state("load")
+    problems = watched.problems()
+    watched.tab.close()
+    assert any("undefinedFunction" in p for p in problems)
+    assert "requested https://example.invalid/x.png" in problems
