@@ -62,16 +62,22 @@ class Tape:
         self.wrt = tuple(check_leaves("wrt", wrt))
         self.inputs = tuple(check_leaves("inputs", inputs))
         self.recording = rec = record(output, list(self.wrt), list(self.inputs))
-        self._grads = np.zeros_like(rec.values)
+        self._grads = np.zeros_like(rec.values)  # the backward pass's work space
         slot = dict(zip(self.wrt, rec.wrt.tolist()))
         slot.update(zip(self.inputs, rec.inputs.tolist()))
         # Each varying leaf once: its number is read before a run; each wrt leaf once: its
         # gradient is added after a run (as backward() adds once, however often it is listed).
         self._read = list(slot)
-        self._read_slots = np.array([slot[v] for v in self._read], dtype=np.int32)
+        self._read_slots = np.array([slot[v] for v in self._read], dtype=np.int64)
         self._targets = list(dict.fromkeys(self.wrt))
-        self._target_slots = np.array([slot[v] for v in self._targets], dtype=np.int32)
-        self.grad = np.zeros(len(self.wrt))
+        self._target_positions = [self.wrt.index(v) for v in self._targets] if len(self._targets) < len(self.wrt) \
+            else None  # None: wrt has no repeats, so its gradients line up with the targets
+        self._grad = np.zeros(len(self.wrt))
+
+    @property
+    def grad(self) -> np.ndarray:
+        """d output / d wrt of the last run, in wrt order (a copy; zeros before the first run)."""
+        return self._grad.copy()
 
     def __len__(self) -> int:
         """The number of op slots the tape runs."""
@@ -85,45 +91,54 @@ class Tape:
 
     def forward(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """The forward pass only, from the wrt and inputs leaves' numbers (or `inputs`); returns the output."""
-        rec = self.recording
-        if inputs is not None:
-            self._feed(inputs)
-        rec.values[self._read_slots] = [v.data for v in self._read]
+        rec = self._load(inputs)
         failed = self._k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
         if failed != self._k.OK:
-            from autograd.tape_errors import raise_forward_error
-
-            raise_forward_error(rec, failed)
-        out = float(rec.values[rec.output])
-        self.output.data = out
+            self._raise(failed, -1)
+        out = self.output.data = float(rec.values[rec.output])
         return out
 
     def run(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """Forward and backward: sets output.data, adds d output / d w into each wrt leaf's .grad, returns the output.
 
         Like `backward()`, gradients accumulate in the leaves (zero them between steps);
-        `tape.grad` holds this run's gradients alone, in wrt order.
+        `tape.grad` holds this run's gradients alone, in wrt order. If the run fails, no
+        `.grad` and not `tape.grad` change.
         """
-        out = self.forward(inputs)
-        rec, grads = self.recording, self._grads
-        grads.fill(0.0)
-        grads[rec.output] = 1.0
-        failed, position = self._k.backward(rec.codes, rec.first, rec.operands, rec.values, grads, rec.start)
+        rec = self._load(inputs)
+        failed, position = self._k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
+                                          rec.output, rec.wrt, self._grad)
         if failed != self._k.OK:
-            from autograd.tape_errors import raise_backward_error
-
-            raise_backward_error(rec, grads, failed, position)
-        self.grad = grads[rec.wrt]
-        added = grads[self._target_slots].tolist()
-        before = [v.grad for v in self._targets]
-        totals = np.add(before, added)
-        if not np.isfinite(totals).all():
+            self._raise(failed, position)
+        out = self.output.data = float(rec.values[rec.output])
+        added = self._grad.tolist()
+        if self._target_positions is not None:
+            added = [added[m] for m in self._target_positions]
+        targets = self._targets
+        totals = [leaf.grad + g for leaf, g in zip(targets, added)]
+        if [t for t in totals if t - t != 0.0]:  # an inf or nan: refused if it began with this addition
             from autograd.tape_errors import check_accumulation
 
-            check_accumulation(self._targets, before, added)
-        for leaf, total in zip(self._targets, totals.tolist()):
+            check_accumulation(targets, added)  # before anything is written: all or nothing
+        for leaf, total in zip(targets, totals):
             leaf.grad = total
         return out
+
+    def _load(self, inputs: Sequence[float] | np.ndarray | None) -> Any:
+        """Feed `inputs` if given, then read every varying leaf's number into its slot."""
+        if inputs is not None:
+            self._feed(inputs)
+        rec = self.recording
+        rec.values[self._read_slots] = [v.data for v in self._read]
+        return rec
+
+    def _raise(self, slot: int, position: int) -> None:
+        """A pass stopped at `slot`: raise what the eager engine raises there."""
+        from autograd import tape_errors
+
+        if position < 0:
+            tape_errors.raise_forward_error(self.recording, slot)
+        tape_errors.raise_backward_error(self.recording, self._grads, slot, position)
 
     def _feed(self, inputs: Sequence[float] | np.ndarray) -> None:
         """Write new numbers into the input leaves (checked first, so a bad batch changes nothing)."""

@@ -70,8 +70,9 @@ def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: in
     raise _disagree(rec, i, "backward pass")
 
 
-def check_accumulation(leaves: list[Value], before: list[float], added: list[float]) -> None:
-    """Adding a run's gradients into the wrt leaves' .grad: refuse an overflow that begins there."""
-    for leaf, old, new in zip(leaves, before, added):
-        if not np.isfinite(old + new):
-            refuse_non_finite(f"Tape.run, adding the gradient to .grad of {leaf!r}", (old, new), old + new)
+def check_accumulation(leaves: list[Value], added: list[float]) -> None:
+    """Adding a run's gradients into the wrt leaves' .grad gave an inf or nan: refuse one that began there."""
+    for leaf, g in zip(leaves, added):
+        total = leaf.grad + g
+        if total - total != 0.0:
+            refuse_non_finite(f"Tape.run, adding the gradient to .grad of {leaf!r}", (leaf.grad, g), total)

@@ -14,17 +14,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from bench import peers, worker
 
+COMPILE_CACHE = Path(tempfile.gettempdir()) / "scalar-autograd-bench-numba-cache"
 CHECK_RTOL = 1e-9  # engines doing the same float64 arithmetic in other orders agree far closer
-COLUMNS = ["engine", "engine (scalar code)", "micrograd", "torch", "torch vectorized", "numpy"]
+COLUMNS = ["engine", "engine (scalar code)", "tape", "tape (scalar code)", "micrograd", "torch", "torch vectorized",
+           "numpy"]
+# The ratio columns: (heading, numerator column, denominator column). "scalar code" is the like-for-like
+# comparison: the same loops of + and * a learner writes, eager or recorded once as a tape.
+RATIOS = [("engine / micrograd", "engine", "micrograd"), ("engine / numpy", "engine", "numpy"),
+          ("tape / engine", "tape", "engine"), ("tape (scalar code) / numpy", "tape (scalar code)", "numpy")]
 
 
 def check_same_numbers(steps_w2: int = 20, steps_w3: int = 3) -> list[str]:
@@ -48,8 +57,13 @@ def check_same_numbers(steps_w2: int = 20, steps_w3: int = 3) -> list[str]:
 
 def measure(*args: str) -> dict:
     """One measurement in a fresh interpreter."""
+    env = None
+    if args[0] == "compile":  # a Numba cache folder of the run's own: empty at first, then filled
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(COMPILE_CACHE)}
+        if args[1] == "cold":
+            shutil.rmtree(COMPILE_CACHE, ignore_errors=True)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.worker", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench.worker", *args], capture_output=True, text=True, check=False, env=env
     )
     if done.returncode != 0:
         raise SystemExit(f"bench.worker {' '.join(args)} failed:\n{done.stderr}")
@@ -61,23 +75,34 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
     have_micrograd, have_torch = peers.micrograd_engine is not None, peers.torch is not None
     scalar = ["engine"] + (["micrograd"] if have_micrograd else [])
     items = []
+    have_tape = peers.tape_available()
     if "W1" in todo:
-        for e in scalar + (["torch"] if have_torch else []):
+        for e in scalar + (["torch"] if have_torch else []) + (["tape"] if have_tape else []):
             items.append(("W1 µs per op, forward + backward", e, ("W1", e), "total_us"))
             items.append(("W1 µs per op, forward", e, ("W1", e), "forward_us"))
         for e in scalar:
             items.append(("W1 bytes per node", e, ("W1-memory", e), "bytes_per_node"))
+        if have_tape:
+            items.append(("W1 bytes per node", "tape", ("W1", "tape"), "bytes_per_node"))
+            row = "W1 ms: engine forward + backward; tape: recording"
+            items.append((row, "engine", ("W1", "engine"), "step_ms"))
+            items.append((row, "tape", ("W1", "tape"), "record_ms"))
+            items.append(("s to a first tape run: empty Numba cache", "tape", ("compile", "cold"), "seconds"))
+            items.append(("s to a first tape run: cache on disk", "tape", ("compile", "warm"), "seconds"))
     if "W2" in todo:
-        w2 = ["engine", "engine (scalar code)", *scalar[1:], "numpy"]
+        w2 = ["engine", "engine (scalar code)", *(["tape (scalar code)"] if have_tape else []), *scalar[1:], "numpy"]
         w2 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W2 µs per step, 3-4-1 net", e, ("W2", e), "step_us") for e in w2]
     if "W3" in todo:
-        w3 = [*scalar, "numpy"] + (["torch", "torch vectorized"] if have_torch else [])
+        w3 = ["engine", "engine (scalar code)", *(["tape (scalar code)"] if have_tape else []), *scalar[1:], "numpy"]
+        w3 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W3 ms per step, two moons", e, ("W3", e), "step_ms") for e in w3]
     if "W4" in todo:
         for size in (1_000, 10_000, 100_000, 1_000_000):
             row = f"W4 ms backward, chain of {size:,}"
             items.append((row, "engine", ("W4", "engine", str(size)), "backward_ms"))
+            if have_tape:
+                items.append((row, "tape", ("W4", "tape", str(size)), "backward_ms"))
             if have_micrograd and size == 1_000:  # as its users run it: default recursion limit
                 items.append((row, "micrograd", ("W4", "micrograd", str(size)), "backward_ms"))
             elif have_micrograd and size <= 100_000:
@@ -106,6 +131,8 @@ def run_plan(items, repeat: int) -> dict[tuple[str, str], object]:
         for args in round_jobs:
             if args[0] == "W1-memory" and r:  # allocation counts do not vary: measure once
                 continue
+            if args[0] == "compile" and args[1] == "warm" and ("compile", "cold") not in cache:
+                continue  # the warm cache is the one the cold run filled
             cache.setdefault(args, []).append(measure(*args))
             print(".", end="", flush=True, file=sys.stderr)
     print(file=sys.stderr)
@@ -124,13 +151,13 @@ def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> st
     def cell(v):
         return "-" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v))
 
-    header = ["workload", *columns, "engine / micrograd", "engine / numpy"]
+    header = ["workload", *columns, *(heading for heading, _, _ in RATIOS)]
     lines = [header]
     for row in rows:
         values = {c: results.get((row, c)) for c in columns}
         ratios = []
-        for peer in ("micrograd", "numpy"):
-            a, b = values.get("engine"), values.get(peer)
+        for _, top, bottom in RATIOS:
+            a, b = values.get(top), values.get(bottom)
             ratios.append(f"{a / b:.3f}" if isinstance(a, float) and isinstance(b, float) else "-")
         lines.append([row, *(cell(values[c]) for c in columns), *ratios])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -153,6 +180,11 @@ def main(argv: list[str]) -> None:
         notes.append(f"PyTorch {peers.torch.__version__}, float64, one thread per op as it chooses")
     if not peers.micrograd_engine:
         notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
+    if peers.tape_available():
+        notes.append("tape: W1 and W4 rows time one replay (forward and backward) of the graph recorded once;"
+                     " W2 and W3 steps are a replay plus the plain Python update loop over the parameters")
+    else:
+        notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
     if "W2" in todo or "W3" in todo:
         notes += check_same_numbers()
         print("\n".join(notes), flush=True)

@@ -8,6 +8,7 @@ is not installed.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -50,8 +51,23 @@ if micrograd_engine is not None:
     micrograd_engine.Value.sigmoid = _micrograd_sigmoid
 
 
+def loop_started(marks: list | None) -> None:
+    """Mark where a runner's training loop starts: what comes before (recording a tape) is not a step."""
+    if marks is not None:
+        marks.append(time.perf_counter())
+
+
+def tape_available() -> bool:
+    """Whether Numba, which the tape compiles with, is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
+
+
 def installed(engine: str) -> bool:
     """Whether the library behind a benchmark column is importable here."""
+    if engine.startswith("tape"):
+        return tape_available()
     if engine == "micrograd":
         return micrograd_engine is not None
     return torch is not None if engine.startswith("torch") else True
@@ -60,23 +76,48 @@ def installed(engine: str) -> bool:
 # -- W2: the 3-4-1 sigmoid net of the iamtrask tutorial, full batch, lr 1, 0.5 * SSE ---------------
 
 
-def w2_scalar(Value, weights, x, y, steps):
+def w2_scalar(Value, weights, x, y, steps, marks=None):
     """The net built from scalar Values of any engine with +, *, ** and sigmoid (ours, micrograd)."""
-    w0 = [[Value(float(v)) for v in row] for row in weights[0]]
-    w1 = [[Value(float(v)) for v in row] for row in weights[1]]
-    params = [p for row in w0 + w1 for p in row]
+    w0, w1, params = _w2_parameters(Value, weights)
     x = np.asarray(x, float).tolist()  # plain floats: NumPy scalars would slow every op down
     for _ in range(steps):
-        loss = 0
-        for xs, target in zip(x, y):
-            hidden = [sum((w0[i][j] * xs[i] for i in range(3)), 0).sigmoid() for j in range(4)]
-            out = sum((hidden[j] * w1[j][0] for j in range(4)), 0).sigmoid()
-            loss = loss + 0.5 * (out - target) ** 2
+        loss = _w2_scalar_loss(w0, w1, x, y)
         for p in params:
             p.grad = 0
         loss.backward()
         for p in params:
             p.data -= p.grad
+    return [np.array([[p.data for p in row] for row in w]) for w in (w0, w1)]
+
+
+def _w2_parameters(Value, weights):
+    w0 = [[Value(float(v)) for v in row] for row in weights[0]]
+    w1 = [[Value(float(v)) for v in row] for row in weights[1]]
+    return w0, w1, [p for row in w0 + w1 for p in row]
+
+
+def _w2_scalar_loss(w0, w1, x, y):
+    """0.5 * sum((y - out)**2) written as a learner writes it: sums of products in loops."""
+    loss = 0
+    for xs, target in zip(x, y):
+        hidden = [sum((w0[i][j] * xs[i] for i in range(3)), 0).sigmoid() for j in range(4)]
+        out = sum((hidden[j] * w1[j][0] for j in range(4)), 0).sigmoid()
+        loss = loss + 0.5 * (out - target) ** 2
+    return loss
+
+
+def w2_tape(weights, x, y, steps, marks=None):
+    """The same scalar code, its graph recorded once as a Tape; each step is a replay and a plain update loop."""
+    from autograd import Tape, Value
+
+    w0, w1, params = _w2_parameters(Value, weights)
+    tape = Tape(_w2_scalar_loss(w0, w1, np.asarray(x, float).tolist(), y), wrt=params)
+    loop_started(marks)
+    for _ in range(steps):
+        tape.run()
+        for p in params:
+            p.data -= p.grad
+            p.grad = 0.0
     return [np.array([[p.data for p in row] for row in w]) for w in (w0, w1)]
 
 
@@ -180,6 +221,71 @@ def w3_micrograd(weights, biases, x, y, steps):
         for p in model.parameters():
             p.data -= lr * p.grad
         losses.append(loss.data)
+    return losses
+
+
+def _w3_parameters(Value, weights, biases):
+    ws = [[[Value(float(w[i, j])) for i in range(w.shape[0])] for j in range(w.shape[1])] for w in weights]
+    bs = [[Value(float(v)) for v in b] for b in biases]
+    return ws, bs, [p for layer in ws for neuron in layer for p in neuron] + [p for b in bs for p in b]
+
+
+def _w3_scalar_loss(ws, bs, params, rows, labels):
+    """micrograd's demo loss written as a learner writes it: `s = s + w * x` in loops, no fused nodes."""
+    scores = []
+    for row in rows:
+        h = row
+        for li, (layer, bias) in enumerate(zip(ws, bs)):
+            z = []
+            for neuron, b in zip(layer, bias):
+                s = b
+                for wi, hi in zip(neuron, h):
+                    s = s + wi * hi
+                z.append(s)
+            h = z if li == len(ws) - 1 else [v.relu() for v in z]
+        scores.append(h[0])
+    data_loss = 0
+    for yi, si in zip(labels, scores):
+        data_loss = data_loss + (1 + -yi * si).relu()
+    reg = 0
+    for p in params:
+        reg = reg + p * p
+    return data_loss * (1.0 / len(labels)) + 1e-4 * reg
+
+
+def _sgd_step(params, k):
+    lr = 1.0 - 0.9 * k / 100
+    for p in params:
+        p.data -= lr * p.grad
+        p.grad = 0.0
+
+
+def w3_scalar(weights, biases, x, y, steps, marks=None):
+    """This engine running the scalar code, eagerly: the graph is built anew each step."""
+    from autograd import Value
+
+    ws, bs, params = _w3_parameters(Value, weights, biases)
+    rows, labels, losses = x.tolist(), y.tolist(), []
+    for k in range(steps):
+        loss = _w3_scalar_loss(ws, bs, params, rows, labels)
+        loss.backward()
+        _sgd_step(params, k)
+        losses.append(loss.data)
+    return losses
+
+
+def w3_tape(weights, biases, x, y, steps, marks=None):
+    """The same scalar code recorded once as a Tape; each step is a replay and the same update loop."""
+    from autograd import Tape, Value
+
+    ws, bs, params = _w3_parameters(Value, weights, biases)
+    loss = _w3_scalar_loss(ws, bs, params, x.tolist(), y.tolist())
+    tape = Tape(loss, wrt=params)
+    loop_started(marks)
+    losses = []
+    for k in range(steps):
+        losses.append(tape.run())
+        _sgd_step(params, k)
     return losses
 
 

@@ -19,15 +19,35 @@ import numpy as np
 W1_OPS = 200_000
 W2_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 W2_Y = [0.0, 0.0, 1.0, 1.0]
-W2_STEPS = {"engine": 2000, "engine (scalar code)": 1000, "micrograd": 400, "torch": 150,
-            "torch vectorized": 2000, "numpy": 20000}
-W3_STEPS = {"engine": 5, "micrograd": 2, "torch": 2, "torch vectorized": 200, "numpy": 500}
+W2_STEPS = {"engine": 2000, "engine (scalar code)": 1000, "tape (scalar code)": 20000, "micrograd": 400,
+            "torch": 150, "torch vectorized": 2000, "numpy": 20000}
+W3_STEPS = {"engine": 5, "engine (scalar code)": 3, "tape (scalar code)": 300, "micrograd": 2, "torch": 2,
+            "torch vectorized": 200, "numpy": 500}
+# W3's learning rate 1 - 0.9 k / 100 turns negative after 111 steps: longer runs are timed in chunks
+# of at most this many steps, each from the same start, so no engine is timed on a diverging run.
+W3_CHUNK = 100
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
+
+
+def loop_seconds(run: Callable[[int, list], object], steps: int, chunk: int) -> float:
+    """Seconds spent in `run`'s training loops over `steps` steps, in chunks, without set-up before a loop.
+
+    A runner that records a tape first marks where its loop starts (bench.peers.loop_started).
+    """
+    seconds, done = 0.0, 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        marks: list[float] = []
+        start = time.perf_counter()
+        run(n, marks)
+        seconds += time.perf_counter() - (marks[0] if marks else start)
+        done += n
+    return seconds
 
 
 def scalar_class(engine: str):
@@ -65,7 +85,29 @@ def w1(engine: str) -> dict:
         t_fwd, (out, _) = timed(lambda: w1_graph(Value, Value.tanh))
         t_bwd, _ = timed(out.backward)
     return {"forward_us": t_fwd / W1_OPS * 1e6, "backward_us": t_bwd / W1_OPS * 1e6,
-            "total_us": (t_fwd + t_bwd) / W1_OPS * 1e6}
+            "total_us": (t_fwd + t_bwd) / W1_OPS * 1e6, "step_ms": (t_fwd + t_bwd) * 1e3}
+
+
+def w1_tape(runs: int = 10) -> dict:
+    """The W1 graph recorded as a Tape: record time, then forward and forward + backward per op, and bytes."""
+    from autograd import Tape, Value
+
+    warm_up_numba()
+    out, leaves = w1_graph(Value, Value.tanh)
+    t_record, tape = timed(lambda: Tape(out, wrt=leaves))
+    tape.run()
+    t_forward = min(timed(tape.forward)[0] for _ in range(runs))
+    t_run = min(timed(tape.run)[0] for _ in range(runs))
+    return {"record_ms": t_record * 1e3, "forward_us": t_forward / W1_OPS * 1e6, "total_us": t_run / W1_OPS * 1e6,
+            "bytes_per_node": tape.nbytes / W1_OPS}
+
+
+def warm_up_numba() -> None:
+    """Import Numba and load the compiled loops from the disk cache, so no timing includes either."""
+    from autograd import Tape, Value
+
+    x = Value(1.0)
+    Tape(x * x + 1.0, wrt=[x]).run()
 
 
 def w1_memory(engine: str) -> dict:
@@ -87,12 +129,13 @@ def w2_runners() -> dict[str, Callable[[int], list]]:
     rng = np.random.RandomState(1)
     weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
     return {
-        "engine": lambda n: peers.w2_engine(weights, W2_X, W2_Y, n),
-        "engine (scalar code)": lambda n: peers.w2_scalar(scalar_class("engine"), weights, W2_X, W2_Y, n),
-        "micrograd": lambda n: peers.w2_scalar(scalar_class("micrograd"), weights, W2_X, W2_Y, n),
-        "torch": lambda n: peers.w2_torch_scalar(weights, W2_X, W2_Y, n),
-        "torch vectorized": lambda n: peers.w2_torch_vectorized(weights, W2_X, W2_Y, n),
-        "numpy": lambda n: peers.w2_numpy(weights, W2_X, W2_Y, n),
+        "engine": lambda n, marks=None: peers.w2_engine(weights, W2_X, W2_Y, n),
+        "engine (scalar code)": lambda n, marks=None: peers.w2_scalar(scalar_class("engine"), weights, W2_X, W2_Y, n),
+        "tape (scalar code)": lambda n, marks=None: peers.w2_tape(weights, W2_X, W2_Y, n, marks),
+        "micrograd": lambda n, marks=None: peers.w2_scalar(scalar_class("micrograd"), weights, W2_X, W2_Y, n),
+        "torch": lambda n, marks=None: peers.w2_torch_scalar(weights, W2_X, W2_Y, n),
+        "torch vectorized": lambda n, marks=None: peers.w2_torch_vectorized(weights, W2_X, W2_Y, n),
+        "numpy": lambda n, marks=None: peers.w2_numpy(weights, W2_X, W2_Y, n),
     }
 
 
@@ -101,25 +144,44 @@ def w3_runners() -> dict[str, Callable[[int], list]]:
     from bench import peers
 
     problem = peers.two_moons_problem()
-    runs = {"engine": peers.w3_engine, "micrograd": peers.w3_micrograd, "torch": peers.w3_torch_scalar,
-            "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}
-    return {name: (lambda n, run=run: run(*problem, n)) for name, run in runs.items()}
+    runs = {"engine": peers.w3_engine, "engine (scalar code)": peers.w3_scalar, "micrograd": peers.w3_micrograd,
+            "torch": peers.w3_torch_scalar, "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}
+    runners = {name: (lambda n, marks=None, run=run: run(*problem, n)) for name, run in runs.items()}
+    runners["tape (scalar code)"] = lambda n, marks=None: peers.w3_tape(*problem, n, marks)
+    return runners
 
 
 def w2(engine: str) -> dict:
     """The iamtrask 3-4-1 net, full batch: µs per training step."""
     run, steps = w2_runners()[engine], W2_STEPS[engine]
-    return {"step_us": timed(lambda: run(steps))[0] / steps * 1e6}
+    if engine.startswith("tape"):
+        warm_up_numba()
+    return {"step_us": loop_seconds(run, steps, steps) / steps * 1e6}
 
 
 def w3(engine: str) -> dict:
     """micrograd's two-moons training step: ms per step."""
     run, steps = w3_runners()[engine], W3_STEPS[engine]
-    return {"step_ms": timed(lambda: run(steps))[0] / steps * 1e3}
+    if engine.startswith("tape"):
+        warm_up_numba()
+    return {"step_ms": loop_seconds(run, steps, W3_CHUNK) / steps * 1e3}
 
 
 def w4(engine: str, size: int, recursion_limit: int | None) -> dict:
-    """Backward through x = x * 1.0001 + 0.0001, `size` op nodes: ms, or the error it raised."""
+    """Backward through x = x * 1.0001 + 0.0001, `size` op nodes: ms, or the error it raised.
+
+    For the tape: one replay, forward and backward, of the chain recorded once.
+    """
+    if engine == "tape":
+        from autograd import Tape, Value
+
+        warm_up_numba()
+        x0 = x = Value(1.0)
+        for _ in range(size // 2):
+            x = x * 1.0001 + 0.0001
+        tape = Tape(x, wrt=[x0])
+        tape.run()
+        return {"backward_ms": min(timed(tape.run)[0] for _ in range(3)) * 1e3}
     if engine == "torch":
         import torch
 
@@ -140,11 +202,23 @@ def w4(engine: str, size: int, recursion_limit: int | None) -> dict:
         return {"error": "RecursionError"}
 
 
+def first_run() -> dict:
+    """Seconds from nothing imported to a first tape run: Numba's import, compiling or loading the loops, recording."""
+    start = time.perf_counter()
+    from autograd import Tape, Value
+
+    x = Value(1.0)
+    Tape((x * 2.0).tanh(), wrt=[x]).run()
+    return {"seconds": time.perf_counter() - start}
+
+
 def main(argv: list[str]) -> None:
     workload, engine, *rest = argv
     gc.enable()  # as for any user
-    if workload == "W1":
-        result = w1(engine)
+    if workload == "compile":
+        result = first_run()
+    elif workload == "W1":
+        result = w1_tape() if engine == "tape" else w1(engine)
     elif workload == "W1-memory":
         result = w1_memory(engine)
     elif workload == "W2":

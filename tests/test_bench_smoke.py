@@ -17,17 +17,40 @@ def test_w2_engine_and_scalar_code_compute_the_tutorial_update():
     rng = np.random.RandomState(1)
     weights = [2 * rng.random_sample((3, 4)) - 1, 2 * rng.random_sample((4, 1)) - 1]
     expected = peers.w2_numpy(weights, worker.W2_X, worker.W2_Y, 3)
-    for got in (
-        peers.w2_engine(weights, worker.W2_X, worker.W2_Y, 3),
-        peers.w2_scalar(worker.scalar_class("engine"), weights, worker.W2_X, worker.W2_Y, 3),
-    ):
+    runs = [peers.w2_engine(weights, worker.W2_X, worker.W2_Y, 3),
+            peers.w2_scalar(worker.scalar_class("engine"), weights, worker.W2_X, worker.W2_Y, 3)]
+    if peers.tape_available():
+        marks: list[float] = []
+        runs.append(peers.w2_tape(weights, worker.W2_X, worker.W2_Y, 3, marks))
+        assert len(marks) == 1  # the loop's start is marked, after recording
+    for got in runs:
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, b, rtol=1e-12)  # same float64 operations, other order
 
 
+def test_w3_scalar_code_eager_and_taped_compute_the_numpy_losses():
+    problem = peers.two_moons_problem()
+    expected = peers.w3_numpy(*problem, 3)
+    runs = [peers.w3_scalar(*problem, 3)] + ([peers.w3_tape(*problem, 3)] if peers.tape_available() else [])
+    for got in runs:
+        np.testing.assert_allclose(got, expected, rtol=1e-12)  # same float64 operations, other order
+
+
+def test_loop_seconds_times_only_the_loop_and_runs_in_chunks():
+    calls = []
+
+    def run(n, marks):
+        calls.append(n)
+        peers.loop_started(marks)
+
+    assert worker.loop_seconds(run, 250, 100) >= 0.0 and calls == [100, 100, 50]
+
+
 def test_table_has_ratio_columns_and_plan_covers_every_workload():
-    table = format_table({("W2 µs", "engine"): 10.0, ("W2 µs", "micrograd"): 50.0, ("W2 µs", "numpy"): 1.0}, ["n"])
+    table = format_table({("W2 µs", "engine"): 10.0, ("W2 µs", "micrograd"): 50.0, ("W2 µs", "numpy"): 1.0,
+                          ("W2 µs", "tape (scalar code)"): 0.5}, ["n"])
     assert "engine / micrograd" in table and "0.200" in table and "10.000" in table
+    assert "tape (scalar code) / numpy" in table and "0.500" in table
     rows = {row for row, *_ in plan(["W1", "W2", "W3", "W4"])}
     assert any(r.startswith("W1") for r in rows) and any(r.startswith("W4") for r in rows)
 
