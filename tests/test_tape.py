@@ -367,3 +367,12 @@ def test_without_numba_autograd_imports_and_tape_says_what_to_install():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'scalar-autograd[fast]'" in done.stdout
+
+
+def test_the_readme_shows_the_listing_the_tape_prints():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    block = readme.read_text().split(">>> print(Tape((a * b).tanh(), wrt=[a, b]))\n", 1)[1].split("```", 1)[0]
+    a, b = Value(2.0), Value(3.0)
+    assert block.rstrip("\n") == str(Tape((a * b).tanh(), wrt=[a, b]))
