@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,9 +42,14 @@ def check_settings(who: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> None
         ("atol", atol, ">= 0", "an absolute tolerance"),
         ("rtol", rtol, ">= 0", "a relative tolerance"),
     ):
-        number = to_float(value, f"{who}({name}=...)")
+        if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":  # NumPy bools too
+            raise TypeError(f"{who}: {name} must be a number, not a bool; got {value!r}")
+        try:
+            number = to_float(value, f"{who}({name}=...)")
+        except OverflowError:  # an int past float range
+            number = math.inf
         if not is_finite(number) or number < 0.0 or (number == 0.0 and name == "eps"):
-            raise ValueError(f"{who}: {name} must be a finite number {least} ({advice}), got {value!r}")
+            raise ValueError(f"{who}: {name} must be a finite number {least} ({advice}), got {value!r:.40}")
 
 
 def _central_differences(g: Callable[[list[float]], float], xs: Sequence[float], eps: float) -> list[float]:

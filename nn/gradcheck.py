@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.check import GradcheckReport, compare
-from nn.checks import finite_number, real_number
+from autograd.check import GradcheckReport, check_settings, compare
+from nn.checks import real_number
 from nn.module import Module
 
 
@@ -34,12 +34,8 @@ def check_model_gradients(
     for name, fn in (("loss_fn", loss_fn), ("user_grads", user_grads)):
         if not callable(fn):
             raise TypeError(f"{who}: {name} must be a function of the model, got {type(fn).__name__}")
-    eps = finite_number(eps, f"{who}: eps")
-    if not eps > 0:
-        raise ValueError(f"{who}: eps must be > 0 (the step of the central difference), got {eps!r}")
-    for name, tolerance in (("atol", atol), ("rtol", rtol)):
-        if finite_number(tolerance, f"{who}: {name}") < 0:
-            raise ValueError(f"{who}: {name} must be >= 0, got {tolerance!r}")
+    check_settings(who, eps, atol, rtol)
+    eps = float(eps)
     named = list(model.named_parameters())
     given = user_grads(model)
     if isinstance(given, Mapping):
