@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd.arguments import function, sequence
 from autograd.graph import grad
 from autograd.ops import is_finite
 from autograd.value import Value, to_float
@@ -24,9 +25,18 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[float], eps: float 
     >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * y, [3.0, 4.0])]
     [4.0, 3.0]
     """
-    xs = [to_float(x, "numerical_grad inputs") for x in inputs]
+    xs = _point("numerical_grad", f, inputs)
     check_settings("numerical_grad", eps)
     return _central_differences(lambda point: _evaluate(f, point), xs, eps)
+
+
+def _point(who: str, f: Any, inputs: Any) -> list[float]:
+    """The point to check at, as floats, after checking that f is a function and there is an input."""
+    function(who, "f", f)
+    xs = [to_float(x, f"{who}: inputs[{i}]") for i, x in enumerate(sequence(who, "inputs", inputs))]
+    if not xs:
+        raise ValueError(f"{who}: needs at least one input number to differentiate at, got none")
+    return xs
 
 
 def check_settings(who: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> None:
@@ -159,7 +169,7 @@ def gradcheck(
     >>> bool(gradcheck(lambda x: x.tanh(), [0.5], grad_fn=lambda x: [1 - x**2]))  # a wrong rule
     False
     """
-    xs = [to_float(x, "gradcheck inputs") for x in inputs]
+    xs = _point("gradcheck", f, inputs)
     check_settings("gradcheck", eps, atol, rtol)
     if grad_fn is None:
         analytic = _engine_grad(f, xs)
@@ -178,7 +188,7 @@ def gradcheck_second_order(
     >>> bool(gradcheck_second_order(lambda x, y: x * x * y, [1.5, -2.0]))
     True
     """
-    xs = [to_float(x, "gradcheck inputs") for x in inputs]
+    xs = _point("gradcheck_second_order", f, inputs)
     check_settings("gradcheck_second_order", eps, atol, rtol)
     leaves = [Value(x) for x in xs]
     first = grad(f(*leaves), leaves, create_graph=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
+from autograd.arguments import count, shown, values
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -49,6 +52,25 @@ def record_fields(node: Value) -> list[str]:
     return [*fields, f"data {number_text(node.data)}", f"grad {number_text(node.grad)}"]
 
 
+def drawable(
+    who: str, root: Any, rankdir: Any, max_nodes: Any, params: Any
+) -> tuple[list[Value], set[Value]]:
+    """Check a drawing's arguments (draw_dot, walkthrough); return the nodes in topological order and the params."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{who} needs a Value to draw, got {shown(root)}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"{who}: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r:.40}")
+    max_nodes = count(who, "max_nodes", max_nodes)
+    parameters = set(values(who, "params", params))
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"{who}: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
+            f"pass {who}(root, max_nodes={len(order)}) to draw it anyway (large graphs render slowly)"
+        )
+    return order, parameters
+
+
 def draw_dot(
     root: Value, *, rankdir: str = "LR", max_nodes: int = 500, params: Iterable[Value] = ()
 ) -> graphviz.Digraph:
@@ -62,17 +84,7 @@ def draw_dot(
     >>> print(draw_dot(a * a).source.count("->"))
     3
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot needs a Value to draw, got {type(root).__name__} {root!r:.40}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"draw_dot: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
-            f"pass draw_dot(root, max_nodes={len(order)}) to draw it anyway (large graphs render slowly)"
-        )
-    parameters = set(params)
+    order, parameters = drawable("draw_dot", root, rankdir, max_nodes, params)
     names = {node: f"v{i}" for i, node in enumerate(order)}
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "11"})
     for node in order:
@@ -95,6 +107,12 @@ def render(dot: graphviz.Digraph, path: str | Path, format: str | None = None) -
     The picture format comes from the file's extension (.svg, .png, .pdf, ...), or from
     `format` when given (then the extension does not matter). Nothing else is written.
     """
+    if not isinstance(dot, (graphviz.Graph, graphviz.Digraph, graphviz.Source)):
+        raise TypeError(f"render: dot must be a graph from draw_dot (a graphviz.Digraph), got {shown(dot)}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"render: path must be a file name (str or Path), got {shown(path)}")
+    if format is not None and not isinstance(format, str):
+        raise TypeError(f"render: format must be a str such as 'svg' or 'png', got {shown(format)}")
     path = Path(path)
     if format is None:
         format = path.suffix[1:].lower()

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import ops
+from autograd.arguments import sequence
 from autograd.nodes import apply
 from autograd.value import Value
 
@@ -17,7 +18,7 @@ def sum_values(terms: Iterable[Any]) -> Value:
     >>> s.data, s.op, len(s.parents)
     (6.0, 'sum', 3)
     """
-    terms = tuple(terms)
+    terms = tuple(sequence("sum_values", "terms", terms))
     if not terms:
         return Value(0.0)
     return apply(ops.SUM, *terms)
@@ -30,6 +31,7 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
     >>> d.data, d.op, len(d.parents)
     (11.0, 'dot', 4)
     """
+    weights, inputs = sequence("dot", "weights", weights), sequence("dot", "inputs", inputs)
     if len(weights) != len(inputs):
         raise ValueError(
             f"dot: needs as many weights as inputs, got {len(weights)} and {len(inputs)}"

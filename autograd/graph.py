@@ -8,6 +8,7 @@ from heapq import heappop, heappush, heapreplace
 from operator import attrgetter
 from typing import Any
 
+from autograd.arguments import values
 from autograd.mode import no_grad
 from autograd.ops import Op, refuse_non_finite
 from autograd.value import Value
@@ -249,10 +250,7 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad() needs a Value output, got {type(output).__name__}")
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad() inputs must be Values, got {type(x).__name__} at index {i}")
+    inputs = values("grad", "inputs", inputs)
     grads: dict[Value, Any] = {output: 1.0}
     # Without create_graph the arithmetic below runs on floats, and no_grad keeps any
     # Value arithmetic a rule might do from growing the graph.

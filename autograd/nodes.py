@@ -31,9 +31,14 @@ def _new_node(op: Op | None, data: float) -> Value:
 
 def constant(x: Any) -> Value:
     """A number wrapped as a leaf Value (a fast path for the common int and float)."""
-    if type(x) is not float and type(x) is not int:
-        return Value(x)
-    return _as_leaf(_new_node(None, float(x)))
+    if type(x) is float:
+        return _as_leaf(_new_node(None, x))
+    if type(x) is int:
+        try:
+            return _as_leaf(_new_node(None, float(x)))
+        except OverflowError:  # an int past float range: Value() says so, naming itself
+            pass
+    return Value(x)  # checks and converts anything else, with an error naming what was wrong
 
 
 def unary(op: Op, x: Value) -> Value:

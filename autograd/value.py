@@ -21,7 +21,12 @@ def to_float(x: Any, what: str = "Value()") -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):  # int, bool, Fraction, NumPy integer and floating types
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int past float range (~1.8e308) has no float
+            digits = len(str(abs(x))) if isinstance(x, int) else None
+            size = f"an int of {digits} digits" if digits else repr(x)
+            raise OverflowError(f"{what} got {size}, too large for a float (largest ~1.8e308)") from None
     # NumPy size-1 arrays and np.bool_, without importing NumPy here.
     dtype = getattr(x, "dtype", None)
     if dtype is not None and getattr(x, "size", None) == 1 and dtype.kind in "biuf":

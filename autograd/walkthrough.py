@@ -19,9 +19,9 @@ import html
 from collections.abc import Iterable
 from types import SimpleNamespace
 
-from autograd.draw import STYLE, _escape, draw_dot, number_text, record_fields
+from autograd.draw import STYLE, _escape, draw_dot, drawable, number_text, record_fields
 from autograd.explain import explain_backward
-from autograd.graph import newest_first, topological_order
+from autograd.graph import newest_first
 from autograd.page import Page, graph_svg, page_html
 from autograd.value import Value
 
@@ -41,16 +41,7 @@ def walkthrough(root: Value, *, params: Iterable[Value] = (), rankdir: str = "LR
     >>> len(page.data["steps"]), x.grad   # start, 2 forward, 2 backward; x.grad untouched
     (5, 0.0)
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"walkthrough needs a Value to show, got {type(root).__name__} {root!r:.40}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"walkthrough: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"walkthrough: the graph has {len(order)} values, more than max_nodes={max_nodes}; "
-            f"pass walkthrough(root, max_nodes={len(order)}) to show it anyway (large pages get slow)"
-        )
+    order, _ = drawable("walkthrough", root, rankdir, max_nodes, params)
     ids = {node: f"v{i}" for i, node in enumerate(order)}  # the node names of draw_dot's SVG
     names = {node: node.label or f"v{i}" for i, node in enumerate(order)}  # as explain_backward names them
     initial = {ids[n]: [_field("data", None if n.parents else n.data), _field("grad", None)] for n in order}

@@ -209,7 +209,7 @@ def test_repr_html_is_an_iframe_holding_the_page_and_save_writes_it(tmp_path):
 
 
 def test_a_root_that_is_not_a_value_is_refused():
-    with pytest.raises(TypeError, match=r"walkthrough needs a Value to show, got float 3.0"):
+    with pytest.raises(TypeError, match=r"walkthrough needs a Value to draw, got float 3.0"):
         walkthrough(3.0)
 
 
