@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.value import Value
+from autograd.value import Value, to_float
 
 INSTALL_HINT = (
     "Tape compiles its loops with Numba, which is not installed: pip install 'scalar-autograd[fast]'"
@@ -142,15 +142,16 @@ class Tape:
 
     def _feed(self, inputs: Sequence[float] | np.ndarray) -> None:
         """Write new numbers into the input leaves (checked first, so a bad batch changes nothing)."""
-        try:
-            numbers = np.asarray(inputs, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"Tape.run: inputs must be real numbers, got {inputs!r:.60}") from None
-        if numbers.shape != (len(self.inputs),):
+        given = np.asarray(inputs, dtype=object) if isinstance(inputs, (list, tuple)) else np.asarray(inputs)
+        if given.shape != (len(self.inputs),):
             raise ValueError(
-                f"Tape.run: expected {len(self.inputs)} input numbers (one per input leaf), got shape {numbers.shape}"
+                f"Tape.run: expected {len(self.inputs)} input numbers (one per input leaf), got shape {given.shape}"
             )
-        for leaf, x in zip(self.inputs, numbers.tolist()):
+        if given.dtype.kind in "iuf":  # an array of numbers already
+            numbers = given.astype(np.float64).tolist()
+        else:  # each checked: NumPy would quietly turn None into nan
+            numbers = [to_float(x, f"Tape.run: inputs[{i}]") for i, x in enumerate(given.tolist())]
+        for leaf, x in zip(self.inputs, numbers):
             leaf.data = x
 
     def listing(self, max_lines: int = 80) -> str:
