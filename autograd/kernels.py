@@ -27,6 +27,7 @@ from autograd.ops import BCE_EPS, BCE_LOG_FLOOR, EXP_MAX
 # table: it is what a chain `s = s + w * x` of adds and products becomes (autograd/rewrite.py).
 (LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
  POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
+XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)
 
 OK = -1  # what the loops return when every slot went well
 BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor itself
@@ -156,6 +157,16 @@ def forward(codes, first, operands, values, start):
             t = values[operands[j + 1]]
             refused = (not 0.0 <= x <= 1.0 and x == x) or (not 0.0 <= t <= 1.0 and t == t)
             v = -(t * _floored_log(x) + (1.0 - t) * _floored_log(1.0 - x))
+        elif c == XENT:  # ln(e**z_1 + ... + e**z_n) - z_c, the largest logit taken out first
+            last = first[i + 1] - 1  # the class c sits in the last operand; the logits before it
+            top = x
+            for logit in range(j + 1, last):  # as Python's max(): the first of equal logits is kept
+                if values[operands[logit]] > top:
+                    top = values[operands[logit]]
+            exps = 0.0
+            for logit in range(j, last):
+                exps += math.exp(values[operands[logit]] - top)
+            v = (top - values[operands[j + int(values[operands[last]])]]) + math.log(exps)
         else:
             return i  # a code this loop does not know: tape.py refuses such graphs when recording
         if refused:
@@ -304,6 +315,16 @@ def _backward(codes, first, operands, values, grads, start, careful):
             if not _add(grads, t_slot, slope * g, careful) and not _settle(
                     grads, t_slot, slope * g, g, out, values, operands, j, end):
                 return i, 1
+        elif c == XENT:  # d/dz_i = e**(z_i - z_c - out) - [i = c]: softmax minus one-hot
+            target = j + int(values[operands[end - 1]])
+            zc = values[operands[target]]
+            for m in range(j, end - 1):
+                p = operands[m]
+                slope = math.exp(values[p] - zc - out)
+                if m == target:
+                    slope = slope - 1.0
+                if not _add(grads, p, slope * g) and not _settle(grads, p, slope * g, g, out, values, operands, j, end):
+                    return i, m - j
         else:  # one input: the slope d out / dx
             if c == TANH:
                 slope = 1.0 - out * out

@@ -56,6 +56,12 @@ def steps(rec: Any, i: int) -> tuple[str, list[str]]:
     if code == k.POWER:
         power = number_text(float(rec.values[slots[1]]))
         return f"{o} = {names[0]} ** {power}", [f"{g[0]} += {go} * {power} * {names[0]}**({power} - 1)"]
+    if code == k.XENT:  # the logits, then the class c (a constant): softmax minus one-hot backward
+        c = int(rec.values[slots[-1]])
+        logits, zc = names[:-1], names[c]
+        back = [f"{gz} += {go} * (exp({z} - {zc} - {o}) - 1)" if n == c else f"{gz} += {go} * exp({z} - {zc} - {o})"
+                for n, (z, gz) in enumerate(zip(logits, g))]
+        return f"{o} = log(" + " + ".join(f"exp({z})" for z in logits) + f") - {zc}", back
     if code in TWO_INPUTS:
         forward, slope_a, slope_b = TWO_INPUTS[code]
         return f"{o} = {forward.format(**fill)}", [

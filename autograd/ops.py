@@ -377,6 +377,78 @@ BCE = _builtin(
 )
 
 
+# Cross-entropy of a softmax classifier as one node: logits z_1..z_n in, -ln softmax(z)_c out,
+# for the true class c. One node fits because the whole is simpler than its parts: built node by
+# node (n exps, a sum, n divisions, a log, a negation: 2n + 3 nodes) it overflows at z = 710
+# unless n more nodes subtract the max, and backward visits each of them; as one node its slope
+# is softmax(z) - one-hot(c), one line. The class c is part of the op, like k in x ** k: an
+# index has no derivative, so it is no parent (and never a number a rule could differentiate).
+
+
+def _xent_forward(c: int, *zs: float) -> float:
+    if not 0 <= c < len(zs):
+        raise domain_error("xent", f"the class must be in [0, {len(zs)}) for {len(zs)} logits", c)
+    # ln(e**z_1 + ... + e**z_n) with the largest logit m taken out first: every exp then sees a
+    # number <= 0 (no overflow at z = 1000) and one of them is exactly e**0 = 1, so the sum is
+    # >= 1 (no log 0 at z = -1000). The loss is -((z_c - m) - ln s), PyTorch's log_softmax negated.
+    m = max(zs)
+    s = 0.0
+    for z in zs:
+        s += math.exp(z - m)
+    return (m - zs[c]) + math.log(s)
+
+
+def _xent_derivative(c: int, *zs_and_out: Any) -> tuple:
+    # softmax(z)_i = e**(z_i - ln s') with s' = e**z_1 + ... + e**z_n, and ln s' = z_c + out: the
+    # output hands the normaliser back (as exp's rule reuses its output), so no sum is needed, and
+    # z_i - z_c - out = z_i - ln s' <= 0 keeps exp in range. Minus 1 at the true class: the one-hot.
+    *zs, out = zs_and_out
+    zc = zs[c]
+    return tuple(exp(z - zc - out) - 1.0 if i == c else exp(z - zc - out) for i, z in enumerate(zs))
+
+
+XENT = _builtin(
+    "xent[c]",
+    _xent_forward,
+    _xent_derivative,
+    "cross-entropy ln(e**z_1 + ... + e**z_n) - z_c of logits z_i for class c (c is part of the op, like k in"
+    " **k); d/dz_i = softmax(z)_i - [i = c]",
+)
+
+
+class CrossEntropy(Op):
+    """The op z_1..z_n -> -ln softmax(z)_c for one class c: the `xent[c]` row with c filled in."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: int) -> None:
+        super().__init__(
+            f"xent[{target}]",
+            lambda *zs: _xent_forward(target, *zs),
+            lambda *zs_and_out: _xent_derivative(target, *zs_and_out),
+            f"cross-entropy of the logits for class {target}; d/dz_i = softmax(z)_i - [i = {target}]",
+        )
+        self.target = target
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: xent(True) must not find xent(1) in the cache
+def xent(target: int) -> CrossEntropy:
+    """The op logits -> cross-entropy for the class `target` (an int >= 0; checked against the logits when applied).
+
+    Not added to OPS, like `power(k)`: the table has the one `xent[c]` row however many classes there are.
+
+    >>> from autograd.nodes import apply
+    >>> loss = apply(xent(0), 1000.0, -1000.0)  # the max is taken out first: no overflow
+    >>> loss.op, loss.data
+    ('xent[0]', 0.0)
+    """
+    if type(target) is not int:  # not a bool either: True is no class index
+        raise TypeError(f"xent: the class must be an int index, got {type(target).__name__} {target!r}")
+    if target < 0:
+        raise domain_error("xent", "the class must be >= 0", target)
+    return CrossEntropy(target)
+
+
 def table() -> str:
     """The op table as text: one line per op, its name and its derivative.
 

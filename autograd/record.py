@@ -32,7 +32,7 @@ CODES = {
     ops.ADD: k.ADD, ops.SUB: k.SUB, ops.MUL: k.MUL, ops.DIV: k.DIV, ops.NEG: k.NEG, ops.EXP: k.EXP,
     ops.LOG: k.LOG, ops.TANH: k.TANH, ops.SIGMOID: k.SIGMOID, ops.RELU: k.RELU, ops.SQRT: k.SQRT,
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
-    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE,
+    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT,
 }
 NONE = -1  # "no node" in the index arrays below
 
@@ -83,12 +83,13 @@ class Graph:
 def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]]:
     """Walk the graph behind `output` once (no recursion), and also take in `leaves` it may not reach.
 
-    The k of each x ** k op becomes a constant leaf after the walk's nodes, read as the op's
-    second operand. Returns the graph's arrays and the node number of `output` and `leaves`.
+    The k of each x ** k op, and the class c of each xent[c] op, becomes a constant leaf after the
+    walk's nodes, read as the op's last operand. Returns the graph's arrays and the node number of
+    `output` and `leaves`.
     """
     found = [output, *dict.fromkeys(v for v in leaves if v is not output)]
     number = {v: i for i, v in enumerate(found)}
-    exponents: dict[ops.Power, int] = {}  # each x ** k op, and which of the exponent leaves is its k
+    exponents: dict[ops.Op, int] = {}  # each x ** k (or xent[c]) op, and which of the exponent leaves is its k (or c)
     codes, data, created, first, operands = [], [], [], [0], []
     code_of = dict(CODES)
     code_of[None] = k.LEAF
@@ -110,12 +111,12 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
                     i = number[parent] = len(found)
                     found.append(parent)
                 operands.append(i)
-            if type(op) is ops.Power:  # numbered -1, -2, ... until the walk's size is known
+            if type(op) is ops.Power or type(op) is ops.CrossEntropy:  # -1, -2, ... until the walk's size is known
                 operands.append(-1 - exponents.setdefault(op, len(exponents)))
         first.append(len(operands))
     for op in exponents:  # the exponent leaves: made before everything, so sorted first
         codes.append(k.LEAF)
-        data.append(op.k)
+        data.append(op.k if type(op) is ops.Power else float(op.target))
         created.append(-1)
         first.append(len(operands))
     operands = np.array(operands, np.int64)
@@ -128,6 +129,8 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
 def _code_of_new_op(op: ops.Op) -> int:
     if type(op) is ops.Power:
         return k.POWER
+    if type(op) is ops.CrossEntropy:
+        return k.XENT
     raise TypeError(
         f"Tape: the op {op.name!r} is a custom op, which the tape cannot compile; use backward() for"
         " graphs with custom ops, or build this one from the table's ops"

@@ -42,6 +42,8 @@ def raise_forward_error(rec: Recording, i: int) -> None:
             total = total + w * x
     elif code == k.POWER:
         leaves[0] ** numbers[1]
+    elif code == k.XENT:  # the class is the last operand, part of the op
+        apply(ops.xent(int(numbers[-1])), *leaves[:-1])
     else:
         apply(OP_OF_CODE[code], *leaves)
     raise _disagree(rec, i, "forward pass")
@@ -62,6 +64,8 @@ def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: in
             out = args[0] * args[1]
     elif code == k.POWER:
         op, args, out, which = ops.power(numbers[1]), numbers[:1], float(rec.values[i]), 0
+    elif code == k.XENT:
+        op, args, out, which = ops.xent(int(numbers[-1])), numbers[:-1], float(rec.values[i]), position
     else:
         op, args, out, which = OP_OF_CODE[code], numbers, float(rec.values[i]), position
     slope = slopes_of(op, args, out)[which]

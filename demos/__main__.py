@@ -28,6 +28,7 @@ DEMOS = {
     "gradient_checking": ("gradcheck catches the tutorials' derivative slips; their fixes pass", []),
     "newton_second_derivative": ("Newton's method with second derivatives from grad(create_graph=True)", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
+    "yin_yang": ("EurekaLabs micrograd's 3-class yin-yang run; saves out/yin_yang_regions.png", []),
 }
 
 

@@ -16,7 +16,8 @@ from nn.gradcheck import check_model_gradients
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import LOSSES, binary_cross_entropy, get_loss, hinge, l2, mse
 from nn.module import Module
-from nn.optim import SGD, Adam
+from nn.multiclass import cross_entropy, softmax
+from nn.optim import SGD, Adam, AdamW
 from nn.serialize import load, save
 
 __all__ = [
@@ -25,11 +26,13 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "AdamW",
     "Layer",
     "Module",
     "Neuron",
     "binary_cross_entropy",
     "check_model_gradients",
+    "cross_entropy",
     "get_activation",
     "get_loss",
     "hinge",
@@ -37,4 +40,5 @@ __all__ = [
     "load",
     "mse",
     "save",
+    "softmax",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from autograd import Value, ops, sum_values
 from autograd.nodes import apply, constant
 from nn.checks import real_number, short_repr
+from nn.multiclass import cross_entropy
 
 
 def _pair(
@@ -81,7 +82,8 @@ def l2(params: Iterable[Value]) -> Value:
     return sum_values([p * p for p in _as_values(params, "params", "l2")])
 
 
-LOSSES = {"mse": mse, "binary_cross_entropy": binary_cross_entropy, "hinge": hinge}
+# cross_entropy takes logits and class indices (nn/multiclass.py), the others one target per prediction.
+LOSSES = {"mse": mse, "binary_cross_entropy": binary_cross_entropy, "hinge": hinge, "cross_entropy": cross_entropy}
 
 
 def get_loss(name: str) -> Any:

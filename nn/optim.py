@@ -1,4 +1,4 @@
-"""Optimizers: SGD with momentum and Adam. Their state lives here, never on the parameters."""
+"""Optimizers: SGD with momentum, Adam and AdamW. Their state lives here, never on the parameters."""
 
 from __future__ import annotations
 
@@ -71,6 +71,14 @@ def _positive_epsilon(what: str, eps: Any) -> float:
     number = finite_number(eps, what)
     if not number > 0:
         raise ValueError(f"{what} must be > 0 (it keeps the update's denominator away from 0), got {eps!r}")
+    return number
+
+
+def _non_negative(what: str, x: Any) -> float:
+    """A finite number >= 0, such as a weight decay (0 turns it off)."""
+    number = finite_number(x, what)
+    if number < 0:
+        raise ValueError(f"{what} must be >= 0, got {x!r}")
     return number
 
 
@@ -170,3 +178,40 @@ class Adam(Optimizer):
             self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
             self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
             p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), step for step as torch.optim.AdamW.
+
+    Each step first shrinks every parameter by lr * weight_decay of itself, then takes Adam's step.
+    "Decoupled": the decay is not added to the gradient, so it does not pass through Adam's running
+    averages and is not divided by sqrt(v); every weight decays at the same rate.
+
+    >>> p = Value(1.0); p.grad = 0.5
+    >>> AdamW([p], lr=0.1, weight_decay=0.5).step(); round(p.data, 6)  # 1 * (1 - 0.1 * 0.5), then ~ -lr
+    0.85
+    """
+
+    weight_decay = Setting(_non_negative)
+
+    def __init__(
+        self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8, weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps)
+        self.weight_decay = weight_decay
+
+    def step(self) -> None:
+        """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
+        lr, (b1, b2), eps = self.lr, self.betas, self.eps  # read once: each read of a Setting is a call
+        shrink = 1.0 - lr * self.weight_decay
+        self.t += 1
+        # PyTorch's order of operations, so that the two agree to the last bits or nearly.
+        step_size = lr / (1.0 - b1**self.t)
+        root_correction2 = (1.0 - b2**self.t) ** 0.5
+        for i, p in enumerate(self.params):
+            g = p.grad
+            p.data *= shrink
+            self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
+            self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * (g * g)
+            p.data -= step_size * (m / (math.sqrt(v) / root_correction2 + eps))

@@ -42,14 +42,50 @@ def _floored_log(x: np.ndarray) -> np.ndarray:
         return np.where(x <= np.exp(BCE_LOG_FLOOR), BCE_LOG_FLOOR, np.log(np.maximum(x, 1e-300)))
 
 
+def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
+    """(loss, d loss / d logits) of cross-entropy over a batch: logits (batch, classes), target (batch,) class indices.
+
+    By hand: with the row's largest logit m taken out, loss = ln(sum_j e**(z_j - m)) - (z_c - m),
+    and d loss / d z = softmax(z) - one-hot(c), divided by the batch size for the mean.
+
+    >>> loss, grad = softmax_cross_entropy(np.array([[1000.0, -1000.0]]), np.array([1]))
+    >>> float(loss), grad.tolist()
+    (2000.0, [[1.0, -1.0]])
+    """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
+    z = _real_array(logits, "cross_entropy: logits", ndim=2)
+    c = np.asarray(target)
+    if c.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be int class indices, got dtype {c.dtype}")
+    if c.shape != (z.shape[0],):
+        raise ValueError(f"cross_entropy: logits of shape {z.shape} need targets shaped ({z.shape[0]},), got {c.shape}")
+    if 0 in z.shape:
+        raise ValueError(f"cross_entropy: needs at least one example and one class, got logits of shape {z.shape}")
+    if not (0 <= c.min() and c.max() < z.shape[1]):
+        raise ValueError(f"cross_entropy: targets must be class indices in [0, {z.shape[1]}), got {c.tolist()}")
+    rows = np.arange(z.shape[0])
+    with np.errstate(invalid="ignore"):  # an inf logit gives inf - inf = nan: it flows on, as in the engine
+        shifted = z - z.max(axis=1, keepdims=True)  # every exp below sees a number <= 0
+    exps = np.exp(shifted)
+    sums = exps.sum(axis=1)
+    losses = np.log(sums) - shifted[rows, c]
+    grad = exps / sums[:, None]  # softmax
+    grad[rows, c] -= 1.0  # minus the one-hot
+    scale = 1.0 / z.shape[0] if reduction == "mean" else 1.0
+    return scale * np.sum(losses), scale * grad
+
+
 def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
-    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy' or 'hinge', by hand.
+    """(loss, d loss / d pred) for 'mse', 'binary_cross_entropy', 'hinge' or 'cross_entropy', by hand.
 
     >>> loss_and_grad("mse", np.array([1.0, 3.0]), np.array([0.0, 1.0]))
     (np.float64(2.5), array([1., 2.]))
     """
-    if not isinstance(name, str) or name not in ("mse", "binary_cross_entropy", "hinge"):
-        raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy' or 'hinge'")
+    if not isinstance(name, str) or name not in ("mse", "binary_cross_entropy", "hinge", "cross_entropy"):
+        raise ValueError(f"unknown loss {name!r}; choose 'mse', 'binary_cross_entropy', 'hinge' or 'cross_entropy'")
+    if name == "cross_entropy":  # logits (batch, classes) and class indices (batch,): shapes differ
+        return softmax_cross_entropy(pred, target, reduction)
     if reduction not in ("mean", "sum") or (reduction == "sum" and name != "mse"):
         allowed = "'mean' or 'sum'" if name == "mse" else "'mean' (as in nn)"
         raise ValueError(f"{name}: reduction must be {allowed}, got {reduction!r}")
@@ -157,7 +193,10 @@ class ReferenceMLP:
         """loss(forward(x), target) + l2 * sum of squared parameters, and its gradients."""
         l2 = finite_number(l2, "ReferenceMLP.loss_and_grads: l2")
         out = self.forward(x)
-        value, d_out = loss_and_grad(loss, out, np.asarray(target, dtype=float).reshape(out.shape), reduction)
+        if loss == "cross_entropy":  # targets are class indices, one per row of outputs
+            value, d_out = softmax_cross_entropy(out, target, reduction)
+        else:
+            value, d_out = loss_and_grad(loss, out, np.asarray(target, dtype=float).reshape(out.shape), reduction)
         d_weights, d_biases = self.backward(d_out)
         if l2:
             params = self.weights + (self.biases or [])
@@ -175,3 +214,34 @@ class ReferenceMLP:
         if self.biases is not None and d_biases is not None:
             for b, db in zip(self.biases, d_biases):
                 b -= lr * db
+
+
+class ReferenceAdamW:
+    """torch.optim.AdamW on NumPy arrays, updated in place: decay each array by lr * weight_decay, then Adam's step.
+
+    >>> w = np.array([1.0, -2.0])
+    >>> opt = ReferenceAdamW([w], lr=0.1, weight_decay=0.0)
+    >>> opt.step([np.array([0.5, 0.5])]); w.round(6).tolist()  # Adam's first step moves each weight by ~lr
+    [0.9, -2.1]
+    """
+
+    def __init__(
+        self, arrays: Sequence[np.ndarray], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8, weight_decay: float = 1e-2,
+    ) -> None:
+        self.arrays = _arrays(arrays, "the arrays to optimize")
+        self.lr, self.eps, self.weight_decay = lr, eps, weight_decay
+        self.b1, self.b2 = betas
+        self.m = [np.zeros_like(a) for a in self.arrays]
+        self.v = [np.zeros_like(a) for a in self.arrays]
+        self.t = 0
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        """One update of every array from its gradient (same shapes, same order)."""
+        self.t += 1
+        correction1, correction2 = 1.0 - self.b1**self.t, 1.0 - self.b2**self.t
+        for a, g, m, v in zip(self.arrays, grads, self.m, self.v):
+            a *= 1.0 - self.lr * self.weight_decay
+            m[...] = self.b1 * m + (1.0 - self.b1) * g
+            v[...] = self.b2 * v + (1.0 - self.b2) * g * g
+            a -= self.lr / correction1 * m / (np.sqrt(v) / np.sqrt(correction2) + self.eps)

@@ -19,11 +19,13 @@ from nn import (
     MLP,
     SGD,
     Adam,
+    AdamW,
     Layer,
     Module,
     Neuron,
     binary_cross_entropy,
     check_model_gradients,
+    cross_entropy,
     get_activation,
     get_loss,
     hinge,
@@ -31,8 +33,9 @@ from nn import (
     load,
     mse,
     save,
+    softmax,
 )
-from nn.reference import ReferenceMLP, loss_and_grad
+from nn.reference import ReferenceMLP, loss_and_grad, softmax_cross_entropy
 from nn.serialize import FORMAT, VERSION
 from tests.bad_inputs import (
     BY_NAME,
@@ -95,7 +98,8 @@ def grad_then_step(args: list) -> list:
 
 def optimizer_state(args: list) -> list[float]:
     opt = args[0]
-    settings = [opt.lr, getattr(opt, "momentum", 0.0), *getattr(opt, "betas", ()), getattr(opt, "eps", 0.0)]
+    settings = [opt.lr, getattr(opt, "momentum", 0.0), *getattr(opt, "betas", ()), getattr(opt, "eps", 0.0),
+                getattr(opt, "weight_decay", 0.0)]
     return settings + [p.data for p in opt.params]
 
 
@@ -194,6 +198,26 @@ TARGETS = (
         arg(0, "scores"), item((0, 0), "scores[0]", expect=NUMPY_NUMBERS_WORK, data=True),
         arg(1, "labels"), item((1, 0), "labels[0]", expect={"np_float64": "raises", "np_int64": "raises"}),
     )),
+    Target("softmax", lambda: [[Value(0.5), Value(-1.0), Value(2.0)]], lambda a: softmax(*a), ("softmax",), (
+        arg(0, "logits", expect=NOTHING_WORKS), item((0, 0), "logits[0]", expect=NUMPY_NUMBERS_WORK, data=True),
+    )),
+    Target(
+        "cross_entropy", lambda: [[Value(0.5), Value(-1.0), Value(2.0)], 2, "mean"], lambda a: cross_entropy(*a),
+        ("cross_entropy", "xent"), (
+            arg(0, "logits", expect=NOTHING_WORKS), item((0, 0), "logits[0]", expect=NUMPY_NUMBERS_WORK, data=True),
+            # a class index: an int (NumPy's too) in range; a list is a batch of targets, here of the wrong count
+            arg(1, "target", expect={**NOTHING_WORKS, "np_int64": "works"}), arg(2, "reduction", expect=NOTHING_WORKS),
+        ),
+    ),
+    Target(
+        "cross_entropy (batch)", lambda: [[[Value(0.5), Value(-1.0)], [Value(2.0), Value(0.0)]], [1, 0], "sum"],
+        lambda a: cross_entropy(*a), ("cross_entropy", "xent"), (
+            arg(0, "logits", expect=NOTHING_WORKS), item((0, 0), "logits[0]", expect=NOTHING_WORKS),
+            item((0, 0, 0), "logits[0][0]", expect=NUMPY_NUMBERS_WORK, data=True),
+            arg(1, "targets", expect=NOTHING_WORKS),
+            item((1, 0), "targets[0]", expect={**NOTHING_WORKS, "np_int64": "raises"}),  # 2 is out of range here
+        ),
+    ),
     Target("l2", lambda: [[Value(0.5), Value(-1.0)]], lambda a: l2(*a), ("l2",), (
         arg(0, "params"), item((0, 0), "params[0]", expect=NUMPY_NUMBERS_WORK, data=True),
     )),
@@ -216,6 +240,14 @@ TARGETS = (
         arg(1, "lr", expect=SETTING), arg(2, "betas", expect=NOTHING_WORKS),
         item((2, 0), "betas[0]", expect={**SETTING, "np_int64": "raises"}), arg(3, "eps", expect=SETTING),
     )),
+    Target(
+        "AdamW", lambda: [[Value(1.0), Value(-2.0)], 0.01, [0.9, 0.999], 1e-8, 1e-2], stepped(AdamW), ("AdamW",), (
+            arg(0, "params", expect=NOTHING_WORKS), item((0, 0), "params[0]", expect=NOTHING_WORKS),
+            arg(1, "lr", expect=SETTING), arg(2, "betas", expect=NOTHING_WORKS),
+            item((2, 0), "betas[0]", expect={**SETTING, "np_int64": "raises"}), arg(3, "eps", expect=SETTING),
+            arg(4, "weight_decay", expect=SETTING),
+        ),
+    ),
     *(
         Target(f"{label}.{attribute} =", optimizer_with(make), set_then_step(attribute), (label,),
                (arg(1, attribute, expect=expect),), state=optimizer_state)
@@ -225,6 +257,8 @@ TARGETS = (
             ("Adam", lambda ps: Adam(ps, lr=0.1), "lr", SETTING),
             ("Adam", lambda ps: Adam(ps, lr=0.1), "eps", SETTING),
             ("Adam", lambda ps: Adam(ps, lr=0.1), "betas", NOTHING_WORKS),
+            ("AdamW", lambda ps: AdamW(ps, lr=0.1), "lr", SETTING),
+            ("AdamW", lambda ps: AdamW(ps, lr=0.1), "weight_decay", SETTING),
         ]
     ),
     *(
@@ -232,7 +266,7 @@ TARGETS = (
                (arg(1, "params[0].grad", expect={n: "works" for n in FLOAT_GRADS}, data=True, only=FLOAT_GRADS),))
         for label, make in [
             ("SGD", lambda ps: SGD(ps, lr=0.1)), ("SGD(momentum)", lambda ps: SGD(ps, lr=0.1, momentum=0.9)),
-            ("Adam", lambda ps: Adam(ps, lr=0.1)),
+            ("Adam", lambda ps: Adam(ps, lr=0.1)), ("AdamW", lambda ps: AdamW(ps, lr=0.1)),
         ]
     ),
     Target("save", lambda: [MLP(2, [1], seed=0), "abc"], lambda a: save(*a), ("save",), (
@@ -260,6 +294,13 @@ TARGETS = (
     Target("ReferenceMLP.forward", lambda: [[[1.0, -0.5]]],
            lambda a: ReferenceMLP(*one_layer()).forward(a[0]), ("ReferenceMLP",), (
                arg(0, "x", expect=NOTHING_WORKS), item((0, 0, 0), "x[0][0]", expect=NUMPY_NUMBERS_WORK, data=True),
+           )),
+    Target("reference softmax_cross_entropy", lambda: [[[0.5, -1.0, 2.0]], [2], "mean"],
+           lambda a: softmax_cross_entropy(*a), ("cross_entropy",), (
+               arg(0, "logits", expect=NOTHING_WORKS),
+               item((0, 0, 0), "logits[0][0]", expect=NUMPY_NUMBERS_WORK, data=True),
+               arg(1, "target", expect=NOTHING_WORKS), item((1, 0), "target[0]", expect={"np_int64": "works"}),
+               arg(2, "reduction", expect=NOTHING_WORKS),
            )),
     Target("reference loss_and_grad", lambda: ["mse", [0.5, 1.0], [0.0, 1.0], "mean"], lambda a: loss_and_grad(*a),
            ("loss", "mse"), (

@@ -148,7 +148,7 @@ def test_state_lives_in_the_optimizer_not_on_parameters():
         (lambda: MLP.from_arrays([np.zeros(3)]), r"weights\[0\] must be 2-D"),
         (lambda: MLP.from_arrays([np.zeros((2, 3))], [np.zeros(2)]), r"biases\[0\] must have shape \(3,\)"),
         (lambda: mse([Value(1.0)], [1, 2]), "mse: got 1 predictions but 2 targets"),
-        (lambda: get_loss("cross_entropy"), "unknown loss 'cross_entropy'; choose one of 'mse'"),
+        (lambda: get_loss("focal"), "unknown loss 'focal'; choose one of 'mse'"),
         (lambda: mse([Value(1.0)], [1], reduction="max"), "reduction must be 'mean' or 'sum', got 'max'"),
         (lambda: hinge([Value(1.0)], [0]), "hinge: labels must be \\+1 or -1, got 0"),
         (lambda: binary_cross_entropy([Value(1.5)], [1]), r"bce: the prediction must be a probability"),

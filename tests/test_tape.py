@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Tape, Value, dot, op, sum_values
 from autograd.nodes import apply
-from autograd.ops import BCE, BUILTIN_NAMES, SSE
+from autograd.ops import BCE, BUILTIN_NAMES, SSE, xent
 from autograd.record import CODES
 
 INF, NAN = math.inf, math.nan
@@ -38,6 +38,11 @@ MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "dot": (4, lambda *xs: dot(xs[:2], xs[2:])),
     "sse": (4, lambda *xs: apply(SSE, *xs)),
     "s = s + w * x": (5, lambda c, w1, x1, w2, x2: c + w1 * x1 + w2 * x2),
+    # cross-entropy: the backward pass has a path for one, two and more parents; a logit used twice
+    "xent[0] of 1 logit": (1, lambda z: apply(xent(0), z)),
+    "xent[1] of 2 logits": (2, lambda a, b: apply(xent(1), a, b)),
+    "xent[1] of 3 logits": (3, lambda a, b, c: apply(xent(1), a, b, c)),
+    "xent[2] of 4 logits, the target's logit used twice": (3, lambda a, b, c: apply(xent(2), a, b, a, c)),
 }
 EXPONENTS = [2, 3, -1, 0.5, 0, -2.5, 1, 1e-300, 400]
 
@@ -285,6 +290,7 @@ def test_inputs_of_the_wrong_count_or_type_are_refused_and_change_nothing():
         (Value.exp, 1000.0, OverflowError, "exp: result overflows float64 for input 1000.0"),
         (lambda x: 1 / x, 0.0, ZeroDivisionError, r"div: division by zero \(1.0 / 0.0\)"),
         (lambda x: x * 1e300, 1e10, OverflowError, r"\*: the result overflows float64"),
+        (lambda x: apply(xent(1), x, -x), 1.7e308, OverflowError, r"xent\[1\]: the result overflows float64"),
     ],
 )
 def test_bad_numbers_at_replay_raise_what_eager_raises(build, bad, error, message):
@@ -310,6 +316,13 @@ def test_listing_shows_the_program_forward_then_backward():
     text = str(Tape((a * b).tanh(), wrt=[a, b]))
     assert "  v2 = v0 * v1\n  v3 = tanh(v2)" in text
     assert "backward:\n  g3 = 1\n  g2 += g3 * (1 - v3**2)\n  g0 += g2 * v1\n  g1 += g2 * v0" in text
+
+
+def test_listing_shows_cross_entropy_as_log_sum_exp_and_softmax_minus_one_hot():
+    a, b = Value(2.0), Value(3.0)
+    text = str(Tape(apply(xent(1), a, b), wrt=[a, b]))
+    assert "  v3 = log(exp(v0) + exp(v1)) - v1" in text  # v2 holds the class, a constant
+    assert "  g0 += g3 * exp(v0 - v1 - v3)\n  g1 += g3 * (exp(v1 - v1 - v3) - 1)" in text
 
 
 def test_constant_folding_records_nodes_that_never_change_as_constants():

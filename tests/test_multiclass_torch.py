@@ -1,0 +1,154 @@
+"""softmax, cross_entropy, AdamW and the reference's cross-entropy against PyTorch (float64), where installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, grad
+from nn import AdamW, cross_entropy, softmax
+from nn.reference import softmax_cross_entropy
+
+torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install torch==2.13.0 to run this oracle")
+F = torch.nn.functional
+
+# Same float64 formulas on both sides (log-sum-exp with the max taken out; softmax minus one-hot),
+# summed in different orders: they agree to a few ulps. 1e-12 relative leaves a margin of ~100x.
+RTOL = 1e-12
+ATOL = 1e-15  # slopes that are exactly 0 on one side and ~1e-17 on the other
+
+logit = st.floats(-30, 30)
+huge = st.sampled_from([1000.0, -1000.0, 500.0, -700.0, 0.0])
+
+
+@st.composite
+def batches(draw, elements=logit):
+    classes = draw(st.integers(1, 5))
+    size = draw(st.integers(1, 4))
+    rows = [draw(st.lists(elements, min_size=classes, max_size=classes)) for _ in range(size)]
+    targets = [draw(st.integers(0, classes - 1)) for _ in range(size)]
+    return rows, targets
+
+
+def torch_loss_and_grad(rows, targets, reduction):
+    z = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    loss = F.cross_entropy(z, torch.tensor(targets), reduction=reduction)
+    loss.backward()
+    return loss.item(), z.grad.numpy()
+
+
+def engine_loss_and_grad(rows, targets, reduction):
+    leaves = [[Value(x) for x in row] for row in rows]
+    loss = cross_entropy(leaves, targets, reduction=reduction)
+    loss.backward()
+    return loss.data, np.array([[v.grad for v in row] for row in leaves])
+
+
+@settings(max_examples=150, deadline=None)
+@given(batch=st.one_of(batches(), batches(huge)), reduction=st.sampled_from(["mean", "sum"]))
+def test_cross_entropy_values_and_grads_match_torch(batch, reduction):
+    rows, targets = batch
+    expected_loss, expected_grad = torch_loss_and_grad(rows, targets, reduction)
+    loss, grads = engine_loss_and_grad(rows, targets, reduction)
+    assert np.isfinite(loss) and np.isfinite(grads).all()
+    assert loss == pytest.approx(expected_loss, rel=RTOL, abs=ATOL)
+    np.testing.assert_allclose(grads, expected_grad, rtol=RTOL, atol=ATOL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(batch=st.one_of(batches(), batches(huge)), reduction=st.sampled_from(["mean", "sum"]))
+def test_reference_cross_entropy_matches_torch(batch, reduction):
+    rows, targets = batch
+    expected_loss, expected_grad = torch_loss_and_grad(rows, targets, reduction)
+    loss, grads = softmax_cross_entropy(np.array(rows), np.array(targets), reduction)
+    assert loss == pytest.approx(expected_loss, rel=RTOL, abs=ATOL)
+    np.testing.assert_allclose(grads, expected_grad, rtol=RTOL, atol=ATOL)
+
+
+def test_cross_entropy_of_one_example_matches_torch_on_a_1d_input():
+    zs, c = [0.3, -1.2, 2.5, 1000.0], 2
+    z = torch.tensor(zs, dtype=torch.float64, requires_grad=True)
+    expected = F.cross_entropy(z, torch.tensor(c))  # PyTorch takes an unbatched (C,) input with a 0-d target
+    expected.backward()
+    leaves = [Value(x) for x in zs]
+    loss = cross_entropy(leaves, c)
+    loss.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=RTOL)
+    np.testing.assert_allclose([v.grad for v in leaves], z.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+@settings(max_examples=30, deadline=None)
+@given(batch=batches(st.floats(-5, 5)))
+def test_cross_entropy_hessian_matches_torch(batch):
+    rows, targets = batch
+    flat = [x for row in rows for x in row]
+    z = torch.tensor(flat, dtype=torch.float64, requires_grad=True)
+    classes = len(rows[0])
+    expected = torch.autograd.functional.hessian(
+        lambda t: F.cross_entropy(t.reshape(-1, classes), torch.tensor(targets)), z).numpy()
+    leaves = [Value(x) for x in flat]
+    first = grad(cross_entropy([leaves[k:k + classes] for k in range(0, len(flat), classes)], targets), leaves,
+                 create_graph=True)
+    hessian = np.array([grad(g, leaves) for g in first])
+    np.testing.assert_allclose(hessian, expected, rtol=1e-10, atol=1e-15)  # second order: a few more roundings
+
+
+@settings(max_examples=80, deadline=None)
+@given(zs=st.one_of(st.lists(logit, min_size=1, max_size=5), st.lists(huge, min_size=1, max_size=5)),
+       data=st.data())
+def test_softmax_values_and_jacobian_match_torch(zs, data):
+    i = data.draw(st.integers(0, len(zs) - 1))
+    z = torch.tensor(zs, dtype=torch.float64, requires_grad=True)
+    expected = F.softmax(z, dim=0)
+    expected[i].backward()
+    leaves = [Value(x) for x in zs]
+    probs = softmax(leaves)
+    probs[i].backward()
+    np.testing.assert_allclose([p.data for p in probs], expected.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose([v.grad for v in leaves], z.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    "settings_",
+    [
+        {},  # PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2
+        {"lr": 0.1, "betas": (0.9, 0.95), "eps": 1e-8, "weight_decay": 1e-4},  # the yin-yang run's
+        {"lr": 0.5, "betas": (0.5, 0.6), "eps": 1e-3, "weight_decay": 0.3},
+    ],
+)
+def test_adamw_matches_torch_step_for_step(settings_):
+    rng = np.random.RandomState(5)
+    start = rng.normal(size=6)
+    values = [Value(x) for x in start]
+    tensor = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    ours, theirs = AdamW(values, **settings_), torch.optim.AdamW([tensor], **settings_)
+    for step in range(300):
+        g = rng.normal(size=6) * (100.0 if step % 17 == 0 else 1.0)  # now and then a large gradient
+        g[step % 6] = 0.0  # and a zero one
+        for v, gi in zip(values, g):
+            v.grad = float(gi)
+        tensor.grad = torch.tensor(g, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        # The same operations in the same order as PyTorch's single-tensor loop, except its lerp for
+        # the first moment: at most an ulp or so per step.
+        np.testing.assert_allclose([v.data for v in values], tensor.detach().numpy(), rtol=RTOL)
+
+
+def test_adamw_follows_a_learning_rate_schedule_like_torch():
+    values = [Value(1.0), Value(-0.5)]
+    tensor = torch.tensor([1.0, -0.5], dtype=torch.float64, requires_grad=True)
+    ours, theirs = AdamW(values, lr=0.1), torch.optim.AdamW([tensor], lr=0.1)
+    for step in range(50):
+        lr = 0.1 * (1 - step / 50)
+        ours.lr = lr
+        for group in theirs.param_groups:
+            group["lr"] = lr
+        for v, g in zip(values, [np.sin(step), np.cos(step)]):
+            v.grad = float(g)
+        tensor.grad = torch.tensor([np.sin(step), np.cos(step)], dtype=torch.float64)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose([v.data for v in values], tensor.detach().numpy(), rtol=RTOL)
