@@ -323,7 +323,8 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = math.exp(values[p] - zc - out)
                 if m == target:
                     slope = slope - 1.0
-                if not _add(grads, p, slope * g) and not _settle(grads, p, slope * g, g, out, values, operands, j, end):
+                if not _add(grads, p, slope * g, careful) and not _settle(
+                        grads, p, slope * g, g, out, values, operands, j, end):
                     return i, m - j
         else:  # one input: the slope d out / dx
             if c == TANH:
