@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.arguments import function, sequence
+from autograd.floats import is_finite
 from autograd.graph import grad
-from autograd.ops import is_finite
 from autograd.value import Value, to_float
 
 

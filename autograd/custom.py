@@ -15,7 +15,7 @@ def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any])
 
     `forward(*xs)` computes the result from floats; `derivative(*xs, out)` returns the local
     partials d out / d x_i (a bare number for one input). Written with ordinary arithmetic
-    (and `autograd.ops.exp`, `log`, ...), the same rule serves plain backward and
+    (and `autograd.floats.exp`, `log`, ...), the same rule serves plain backward and
     `create_graph=True`.
 
     >>> cube = op("cube", lambda x: x**3, lambda x, out: 3 * x**2)

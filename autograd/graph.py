@@ -9,8 +9,9 @@ from operator import attrgetter
 from typing import Any
 
 from autograd.arguments import values
+from autograd.floats import refuse_non_finite
 from autograd.mode import no_grad
-from autograd.ops import Op, refuse_non_finite
+from autograd.ops import Op
 from autograd.value import Value
 
 

@@ -21,7 +21,8 @@ import math
 
 from numba import njit
 
-from autograd.ops import BCE_EPS, BCE_LOG_FLOOR, EXP_MAX
+from autograd.floats import EXP_MAX
+from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
 
 # Op codes. LEAF slots hold numbers and are never computed. FUSED_DOT is no row of the op
 # table: it is what a chain `s = s + w * x` of adds and products becomes (autograd/rewrite.py).

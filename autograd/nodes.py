@@ -9,8 +9,9 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Any
 
+from autograd.floats import refuse_non_finite
 from autograd.mode import GRAD_ENABLED
-from autograd.ops import Op, refuse_non_finite
+from autograd.ops import Op
 from autograd.value import Operand, Value, creation_numbers
 
 _new_value = object.__new__

@@ -4,8 +4,8 @@ Each entry is an `Op`: a name, a `forward(*xs)` that computes the result from fl
 and a `derivative(*xs, out)` that returns the local partial derivatives
 d out / d x_i, one per input (a bare number for a one-input op).
 
-A derivative rule is written with ordinary arithmetic and the helper functions below
-(`exp`, `log`, `sin`, `cos`, ...), which work on floats and on `Value`s alike.
+A derivative rule is written with ordinary arithmetic and the helper functions of
+autograd/floats.py (`exp`, `log`, `sin`, `cos`, ...), which work on floats and on `Value`s alike.
 So one rule serves both kinds of backward pass:
 
 - plain `backward()` calls it with floats and gets floats (fast);
@@ -21,8 +21,8 @@ Numbers that are not finite, one policy for every op, forward and backward:
   the op and its inputs: `OverflowError` for an infinity (`1e200 * 1e200`, `exp(1000)`,
   the slope of `1/x` at x = 1e-200), `ValueError` for a nan (`x ** y` differentiated
   in y at a negative x). An inf would otherwise turn every gradient behind it into nan
-  with no hint of where it began. `refuse_non_finite` below is that rule; the node
-  makers (`autograd/nodes.py`) and the backward passes (`autograd/graph.py`) call it.
+  with no hint of where it began. `refuse_non_finite` (autograd/floats.py) is that rule;
+  the node makers (`autograd/nodes.py`) and the backward passes (`autograd/graph.py`) call it.
 - A nan or inf that is already there (a nan in the data, say) flows on, as in PyTorch:
   nan in, nan out. A slope that reads a nan input is nan, piecewise ones included
   (relu'(nan) is nan, not 0); a slope that does not read it stays (d(a*b)/da = b).
@@ -35,6 +35,23 @@ import operator
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+
+from autograd.floats import (
+    _cos,
+    _div,
+    _exp,
+    _log,
+    _pow,
+    _sigmoid,
+    _sin,
+    _sqrt,
+    cos,
+    domain_error,
+    exp,
+    log,
+    sin,
+    value_of,
+)
 
 
 class Op:
@@ -66,135 +83,6 @@ def register(name: str, forward: Callable, derivative: Callable, doc: str = "") 
 def _builtin(name: str, forward: Callable, derivative: Callable, doc: str) -> Op:
     BUILTIN_NAMES.add(name)
     return register(name, forward, derivative, doc)
-
-
-# ---------------------------------------------------------------------------
-# Helpers for writing rules: each takes a float or a Value and returns the same kind.
-# `type(x) is float` is the test because a plain backward pass hands rules floats only.
-
-
-def value_of(x: Any) -> float:
-    """The number inside x: x itself for a float, x.data for a Value (for piecewise rules)."""
-    return x if type(x) is float else x.data
-
-
-def exp(x: Any) -> Any:
-    """e**x on a float or a Value."""
-    return _exp(x) if type(x) is float else x.exp()
-
-
-def log(x: Any) -> Any:
-    """Natural log on a float or a Value."""
-    return _log(x) if type(x) is float else x.log()
-
-
-def sin(x: Any) -> Any:
-    """Sine on a float or a Value."""
-    return _sin(x) if type(x) is float else x.sin()
-
-
-def cos(x: Any) -> Any:
-    """Cosine on a float or a Value."""
-    return _cos(x) if type(x) is float else x.cos()
-
-
-def domain_error(op: str, requirement: str, value: float) -> ValueError:
-    """The error an op raises for input outside its domain, naming the op and the value."""
-    return ValueError(f"{op}: {requirement}, got {value!r}")
-
-
-def is_finite(x: float) -> bool:
-    """Neither inf nor nan: x - x is 0.0 exactly for every finite float (cheaper than math.isfinite)."""
-    return x - x == 0.0
-
-
-def refuse_non_finite(what: str, inputs: tuple, result: float) -> None:
-    """The policy for a non-finite `result`: raise if every input was finite, else let it flow on.
-
-    `what` names the step ("*", "backward through '/'"); `inputs` are the numbers it read.
-
-    >>> refuse_non_finite("*", (1e200, 1e200), math.inf)
-    Traceback (most recent call last):
-    ...
-    OverflowError: *: the result overflows float64 (inf) at finite inputs (1e+200, 1e+200); rescale the inputs
-    >>> refuse_non_finite("*", (math.nan, 2.0), math.nan)  # a nan that was already there: no error
-    """
-    if not all(is_finite(x) for x in inputs):
-        return
-    shown = ", ".join(f"{x:.17g}" if abs(x) < 1e16 else f"{x:g}" for x in inputs)
-    if result != result:
-        raise ValueError(f"{what}: the result is undefined (nan) at finite inputs ({shown})")
-    raise OverflowError(
-        f"{what}: the result overflows float64 ({result}) at finite inputs ({shown}); rescale the inputs"
-    )
-
-
-# ---------------------------------------------------------------------------
-# Forward functions that need care: domain checks and overflow-free formulas.
-
-EXP_MAX = math.log(1.7976931348623157e308)  # ~709.78: exp of anything larger overflows float64
-
-
-def _exp(x: float) -> float:
-    # Decision: past float range exp raises instead of returning inf, because an inf
-    # would silently turn every gradient behind it into nan.
-    if x > EXP_MAX and x != math.inf:  # exp(inf) = inf: an inf already there flows on
-        raise OverflowError(
-            f"exp: result overflows float64 for input {x!r} (largest allowed is {EXP_MAX:.2f});"
-            " rescale the input, or use sigmoid/tanh, which never overflow"
-        )
-    return math.exp(x)
-
-
-def _log(x: float) -> float:
-    if x <= 0.0:
-        raise domain_error("log", "input must be > 0", x)
-    return math.log(x)
-
-
-def _sin(x: float) -> float:
-    return math.sin(x) if is_finite(x) else math.nan  # math.sin(inf) raises; IEEE and PyTorch give nan
-
-
-def _cos(x: float) -> float:
-    return math.cos(x) if is_finite(x) else math.nan
-
-
-def _sqrt(x: float) -> float:
-    if x < 0.0:
-        raise domain_error("sqrt", "input must be >= 0", x)
-    return math.sqrt(x)
-
-
-def _sigmoid(x: float) -> float:
-    # Two branches so that exp never sees a large positive argument: no overflow at +-1000.
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _check_pow(base: float, exponent: float) -> None:
-    if base == 0.0 and exponent < 0.0:
-        raise domain_error("pow", f"zero cannot be raised to a negative power ({exponent!r})", base)
-    if base < 0.0 and not float(exponent).is_integer():
-        raise domain_error(
-            "pow", f"a negative base needs an integer exponent, not {exponent!r}", base
-        )
-
-
-def _pow(base: float, exponent: float) -> float:
-    _check_pow(base, exponent)
-    try:
-        return base**exponent
-    except OverflowError:
-        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows float64") from None
-
-
-def _div(a: float, b: float) -> float:
-    if b == 0.0:
-        raise ZeroDivisionError(f"div: division by zero ({a!r} / 0.0)")
-    return a / b
 
 
 # ---------------------------------------------------------------------------

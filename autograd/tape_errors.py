@@ -11,9 +11,9 @@ import numpy as np
 
 from autograd import kernels as k
 from autograd import ops
+from autograd.floats import refuse_non_finite
 from autograd.graph import refuse_non_finite_gradient, slopes_of
 from autograd.nodes import apply
-from autograd.ops import refuse_non_finite
 from autograd.record import CODES, Recording
 from autograd.value import Value
 

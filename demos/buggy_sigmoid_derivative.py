@@ -11,7 +11,7 @@ op that carries the document's derivative, and finds the true answer with the bu
 from __future__ import annotations
 
 from autograd import Value, op
-from autograd.ops import exp
+from autograd.floats import exp
 from demos.common import show_rows
 from nn import SGD, Neuron, mse
 

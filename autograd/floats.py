@@ -1,0 +1,136 @@
+"""Floats for the op table: helpers that work on floats and Values alike, domain-checked forwards,
+and the one policy for numbers that are not finite (described at the top of autograd/ops.py).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# ---------------------------------------------------------------------------
+# Helpers for writing rules: each takes a float or a Value and returns the same kind.
+# `type(x) is float` is the test because a plain backward pass hands rules floats only.
+
+
+def value_of(x: Any) -> float:
+    """The number inside x: x itself for a float, x.data for a Value (for piecewise rules)."""
+    return x if type(x) is float else x.data
+
+
+def exp(x: Any) -> Any:
+    """e**x on a float or a Value."""
+    return _exp(x) if type(x) is float else x.exp()
+
+
+def log(x: Any) -> Any:
+    """Natural log on a float or a Value."""
+    return _log(x) if type(x) is float else x.log()
+
+
+def sin(x: Any) -> Any:
+    """Sine on a float or a Value."""
+    return _sin(x) if type(x) is float else x.sin()
+
+
+def cos(x: Any) -> Any:
+    """Cosine on a float or a Value."""
+    return _cos(x) if type(x) is float else x.cos()
+
+
+def domain_error(op: str, requirement: str, value: float) -> ValueError:
+    """The error an op raises for input outside its domain, naming the op and the value."""
+    return ValueError(f"{op}: {requirement}, got {value!r}")
+
+
+def is_finite(x: float) -> bool:
+    """Neither inf nor nan: x - x is 0.0 exactly for every finite float (cheaper than math.isfinite)."""
+    return x - x == 0.0
+
+
+def refuse_non_finite(what: str, inputs: tuple, result: float) -> None:
+    """The policy for a non-finite `result`: raise if every input was finite, else let it flow on.
+
+    `what` names the step ("*", "backward through '/'"); `inputs` are the numbers it read.
+
+    >>> refuse_non_finite("*", (1e200, 1e200), math.inf)
+    Traceback (most recent call last):
+    ...
+    OverflowError: *: the result overflows float64 (inf) at finite inputs (1e+200, 1e+200); rescale the inputs
+    >>> refuse_non_finite("*", (math.nan, 2.0), math.nan)  # a nan that was already there: no error
+    """
+    if not all(is_finite(x) for x in inputs):
+        return
+    shown = ", ".join(f"{x:.17g}" if abs(x) < 1e16 else f"{x:g}" for x in inputs)
+    if result != result:
+        raise ValueError(f"{what}: the result is undefined (nan) at finite inputs ({shown})")
+    raise OverflowError(
+        f"{what}: the result overflows float64 ({result}) at finite inputs ({shown}); rescale the inputs"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Forward functions that need care: domain checks and overflow-free formulas.
+
+EXP_MAX = math.log(1.7976931348623157e308)  # ~709.78: exp of anything larger overflows float64
+
+
+def _exp(x: float) -> float:
+    # Decision: past float range exp raises instead of returning inf, because an inf
+    # would silently turn every gradient behind it into nan.
+    if x > EXP_MAX and x != math.inf:  # exp(inf) = inf: an inf already there flows on
+        raise OverflowError(
+            f"exp: result overflows float64 for input {x!r} (largest allowed is {EXP_MAX:.2f});"
+            " rescale the input, or use sigmoid/tanh, which never overflow"
+        )
+    return math.exp(x)
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise domain_error("log", "input must be > 0", x)
+    return math.log(x)
+
+
+def _sin(x: float) -> float:
+    return math.sin(x) if is_finite(x) else math.nan  # math.sin(inf) raises; IEEE and PyTorch give nan
+
+
+def _cos(x: float) -> float:
+    return math.cos(x) if is_finite(x) else math.nan
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise domain_error("sqrt", "input must be >= 0", x)
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never sees a large positive argument: no overflow at +-1000.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _check_pow(base: float, exponent: float) -> None:
+    if base == 0.0 and exponent < 0.0:
+        raise domain_error("pow", f"zero cannot be raised to a negative power ({exponent!r})", base)
+    if base < 0.0 and not float(exponent).is_integer():
+        raise domain_error(
+            "pow", f"a negative base needs an integer exponent, not {exponent!r}", base
+        )
+
+
+def _pow(base: float, exponent: float) -> float:
+    _check_pow(base, exponent)
+    try:
+        return base**exponent
+    except OverflowError:
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows float64") from None
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"div: division by zero ({a!r} / 0.0)")
+    return a / b
