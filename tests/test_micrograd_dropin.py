@@ -15,11 +15,11 @@ from nn import MLP, SGD, Layer, Neuron, hinge, l2
 # karpathy/micrograd's demo.ipynb, as published: step -> (loss, training accuracy).
 MICROGRAD_STEP_0 = (0.8958441028683222, 0.5)
 MICROGRAD_STEP_99 = (0.010978370135492717, 1.0)
-# Step 99 is one unit in the last place (1.6e-16 relative) above the published loss. Measured cause: this
-# engine's neuron computes (w . x) + b and micrograd's b + w_1 x_1 + ... + w_n x_n; with the bias put first
-# the run gives the published number bit for bit. micrograd itself prints ...719 instead of ...717 on some
-# runs: its graph keeps parents in a set, so the order in which gradients accumulate changes with memory
-# addresses. At step 0 every bias is 0, the two orders agree, and the loss is bit-identical.
+# Step 99 is one unit in the last place (1.6e-16 relative) above the published loss. Measured cause: this engine's
+# neuron computes (w . x) + b and micrograd's b + w_1 x_1 + ... + w_n x_n; with the bias put first the run gives the
+# published number bit for bit. micrograd itself prints ...719 instead of ...717 on some runs (8 of 21 on the
+# machine this was measured on): its graph keeps parents in a set, so the order in which gradients accumulate
+# changes with memory addresses. At step 0 every bias is 0, the two orders agree, and the loss is bit-identical.
 STEP_99_ULPS = 1
 
 
