@@ -3,6 +3,12 @@
 100 points, ReLU hidden layers and a linear output, trained on the hinge (max-margin) loss plus
 1e-4 times the sum of squared parameters, by SGD whose learning rate falls from 1.0 to 0.109
 over 100 steps. It reaches 100% training accuracy; the decision boundary is saved to out/.
+
+The data and the initial weights are micrograd's own: its demo.ipynb calls np.random.seed(1337)
+before scikit-learn's make_moons and random.seed(1337) before MLP(2, [16, 16, 1]); here both
+come from generators seeded with 1337, which draw the same numbers. So the losses printed are
+micrograd's: step 0 bit for bit, step 99 to within one unit in the last place, because each
+neuron here adds its bias after the weighted sum and micrograd's adds it first.
 """
 
 from __future__ import annotations
@@ -16,19 +22,32 @@ from demos.common import Progress, out_dir
 from nn import MLP, SGD, hinge, l2
 
 ALPHA = 1e-4  # L2 weight
+# What karpathy/micrograd's demo.ipynb prints for this run: step -> (loss, accuracy).
+MICROGRAD_PUBLISHED = {0: (0.8958441028683222, 0.5), 99: (0.010978370135492717, 1.0)}
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Two half-circles, one inside the other's hollow, with Gaussian noise; labels -1 and +1."""
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 1337) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's `make_moons(n_samples, noise)` after `np.random.seed(seed)`, draw for draw; labels -1, +1.
+
+    Two half-circles, one inside the other's hollow: the points are shuffled, then Gaussian noise is
+    added, in that order, from one generator (sklearn draws from NumPy's global one when given no
+    random_state; `RandomState(seed)` produces the same numbers without touching it).
+
+    >>> x, y = make_moons(4, noise=0.0)
+    >>> x.shape, sorted(y.tolist())
+    ((4, 2), [-1.0, -1.0, 1.0, 1.0])
+    """
     rng = np.random.RandomState(seed)
-    n_outer = n // 2
-    t_outer, t_inner = np.linspace(0, np.pi, n_outer), np.linspace(0, np.pi, n - n_outer)
-    outer = np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1)
-    inner = np.stack([1 - np.cos(t_inner), 1 - np.sin(t_inner) - 0.5], axis=1)
-    x = np.vstack([outer, inner]) + rng.normal(scale=noise, size=(n, 2))
-    y = np.hstack([-np.ones(n_outer), np.ones(n - n_outer)])
-    order = rng.permutation(n)
-    return x[order], y[order]
+    n_outer = n_samples // 2
+    t_outer, t_inner = np.linspace(0, np.pi, n_outer), np.linspace(0, np.pi, n_samples - n_outer)
+    xs = np.append(np.cos(t_outer), 1 - np.cos(t_inner))
+    ys = np.append(np.sin(t_outer), 1 - np.sin(t_inner) - 0.5)
+    points = np.stack([xs, ys], axis=1)
+    labels = np.append(-np.ones(n_outer), np.ones(n_samples - n_outer))  # micrograd's y * 2 - 1
+    order = np.arange(n_samples)
+    rng.shuffle(order)  # first draw: the shuffle
+    points = points[order] + rng.normal(scale=noise, size=points.shape)  # then the noise
+    return points, labels[order]
 
 
 def loss_and_accuracy(model: MLP, x: np.ndarray, y: np.ndarray):
@@ -39,8 +58,9 @@ def loss_and_accuracy(model: MLP, x: np.ndarray, y: np.ndarray):
 
 
 def train(steps: int = 100, seed: int = 1337, progress: bool = False):
-    """Returns the model, and the loss and accuracy at every step."""
-    x, y = make_moons()
+    """micrograd's demo run: returns the model, and the loss and accuracy at every step."""
+    x, y = make_moons(seed=seed)
+    # random.Random(1337) draws what micrograd draws after random.seed(1337), in the same order.
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=seed)
     opt = SGD(model.parameters(), lr=1.0)
     history = []
@@ -90,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - start
     for k in [*list(range(0, args.steps, 10)), args.steps - 1]:
         print(f"  step {k:3d}  loss {history[k][0]:.6f}  accuracy {history[k][1]:.0%}")
+    print("\n  micrograd's demo.ipynb prints, for the same data and initial weights:")
+    for k, (loss, accuracy) in MICROGRAD_PUBLISHED.items():
+        if k < args.steps:
+            here = f"here {history[k][0]!r}, {history[k][1]:.0%}"
+            print(f"  step {k:3d}  loss {loss!r}  accuracy {accuracy:.0%}   ({here})")
     print(f"\n  {seconds / args.steps * 1000:.1f} ms per training step")
     print(f"  decision boundary saved to {plot(model)}")
 

@@ -1,7 +1,14 @@
-"""Neuron, Layer and MLP: a network built from `Value`s, one weighted sum per neuron."""
+"""Neuron, Layer and MLP: a network built from `Value`s, one weighted sum per neuron.
+
+Initial weights are drawn as micrograd draws them: neuron after neuron, each neuron's `nin`
+weights from uniform(-1, 1), biases 0. Without `seed` or `rng` they come from Python's global
+`random` (micrograd's behaviour, and PyTorch's: `torch.manual_seed` governs `nn` initialisation),
+so `random.seed(1337)` before `MLP(2, [16, 16, 1])` gives micrograd's network weight for weight.
+"""
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -26,8 +33,46 @@ def inputs_as_values(who: str, expected: int, xs: Any) -> list[Value]:
     return [x if isinstance(x, Value) else constant(x) for x in xs]
 
 
+def checked_size(who: str, what: str, n: Any) -> int:
+    """`n` as a Python int if it is a whole number >= 1 (NumPy integers too); ValueError otherwise.
+
+    >>> checked_size("Layer", "nout", np.int64(3))
+    3
+    """
+    # bool is an int subclass, but Neuron(True) is a slip, not a size.
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{who} needs {what} to be a whole number >= 1, got {type(n).__name__} {n!r}")
+    return int(n)
+
+
+def weight_generator(who: str, seed: Any, rng: Any) -> random.Random | None:
+    """The generator to draw initial weights from: `rng`, a new one seeded with `seed`, or None.
+
+    None stands for Python's global `random`, used when neither is given. `seed` may be an int
+    or a `random.Random`; anything else raises TypeError.
+
+    >>> weight_generator("MLP", 1337, None).random() == random.Random(1337).random()
+    True
+    """
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__} {rng!r}")
+        if seed is not None:
+            raise ValueError(f"{who}: give seed or rng, not both (got seed={seed!r} and an rng)")
+        return rng
+    if seed is None or isinstance(seed, random.Random):
+        return seed
+    # bool is an int subclass, but seed=True is a slip; floats and strings would seed silently.
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{who}: seed must be an int, None or a random.Random, got {type(seed).__name__} {seed!r}")
+    return random.Random(int(seed))
+
+
 class Neuron(Module):
     """activation(w . x + b): weights uniform in [-1, 1), bias 0.
+
+    The weights come from `rng` (a `random.Random`), from a new generator seeded with `seed`,
+    or, when neither is given, from Python's global `random`, as in micrograd.
 
     >>> n = Neuron(2, activation="linear", seed=0)
     >>> n.w[0].data, n.w[1].data = 0.5, -1.0
@@ -36,15 +81,15 @@ class Neuron(Module):
     """
 
     def __init__(
-        self, nin: int, activation: str = "relu", bias: bool = True, seed: int | None = None,
+        self, nin: int, activation: str = "relu", bias: bool = True, seed: int | random.Random | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
-        rng = rng or random.Random(seed)
+        nin = checked_size("Neuron", "nin", nin)
+        generator = weight_generator("Neuron", seed, rng)
+        uniform = random.uniform if generator is None else generator.uniform
         self.activation = activation
         self._act = get_activation(activation)
-        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.w = [Value(uniform(-1.0, 1.0)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
 
     def __call__(self, xs: Sequence[Any]) -> Value:
@@ -71,20 +116,21 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons reading the same `nin` inputs.
+    """`nout` neurons reading the same `nin` inputs, initialised neuron after neuron.
+
+    `seed` and `rng` as for `Neuron`: without either, the weights come from Python's global `random`.
 
     >>> Layer(3, 2, activation="tanh", seed=1)([1, 2, 3]).__class__.__name__
     'list'
     """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", bias: bool = True, seed: int | None = None,
-        rng: random.Random | None = None,
+        self, nin: int, nout: int, activation: str = "relu", bias: bool = True,
+        seed: int | random.Random | None = None, rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer needs nout >= 1 neurons, got {nout!r}")
-        rng = rng or random.Random(seed)
-        self.neurons = [Neuron(nin, activation, bias, rng=rng) for _ in range(nout)]
+        nin, nout = checked_size("Layer", "nin", nin), checked_size("Layer", "nout", nout)
+        generator = weight_generator("Layer", seed, rng)  # None: each neuron draws from the global random
+        self.neurons = [Neuron(nin, activation, bias, rng=generator) for _ in range(nout)]
 
     def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
         out = self.forward(inputs_as_values("Layer", len(self.neurons[0].w), xs))
@@ -110,6 +156,10 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: `activation` on hidden layers, `output_activation` on the last.
 
+    Initialised layer after layer, neuron after neuron, from `rng`, from a new generator seeded with
+    `seed`, or, when neither is given, from Python's global `random`: after `random.seed(1337)`,
+    `MLP(2, [16, 16, 1])` holds the same weights as micrograd's.
+
     >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
     >>> len(model.parameters()), type(model([0.5, -1.0])).__name__
     (13, 'Value')
@@ -117,18 +167,20 @@ class MLP(Module):
 
     def __init__(
         self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
-        bias: bool = True, seed: int | None = None,
+        bias: bool = True, seed: int | random.Random | None = None, rng: random.Random | None = None,
     ) -> None:
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(f"MLP needs nouts as a list of layer sizes such as [16, 16, 1], got {nouts!r}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")
+        sizes = [checked_size("MLP", "nin", nin)] + [checked_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
         get_activation(activation)
         get_activation(output_activation)
-        rng = random.Random(seed)
-        sizes = [nin, *nouts]
+        generator = weight_generator("MLP", seed, rng)  # None: every neuron draws from the global random
         self.activation, self.output_activation = activation, output_activation
         acts = [activation] * (len(nouts) - 1) + [output_activation]
-        self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], bias, rng=rng) for i in range(len(nouts))]
+        self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], bias, rng=generator) for i in range(len(nouts))]
 
     @property
     def nin(self) -> int:
@@ -195,7 +247,8 @@ class MLP(Module):
                 if b.shape != (w.shape[1],):
                     raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},), got {b.shape}")
         nouts = [w.shape[1] for w in ws]
-        model = cls(ws[0].shape[0], nouts, activation, output_activation, bias=bs is not None)
+        # Every weight is overwritten below: a throwaway generator keeps the global random stream untouched.
+        model = cls(ws[0].shape[0], nouts, activation, output_activation, bias=bs is not None, rng=random.Random(0))
         for i, layer in enumerate(model.layers):
             for j, neuron in enumerate(layer.neurons):
                 for k, w in enumerate(neuron.w):

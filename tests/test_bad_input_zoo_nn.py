@@ -314,25 +314,11 @@ TARGETS = (
 # Cases that fail today because of code outside nn's files checked here, by case id. "fixed in": being
 # fixed now, elsewhere; "not fixed yet": nobody is on it. The marks are strict: a case that starts to
 # pass fails the suite, so that its mark is removed.
-FIXED_IN_LAYERS_SIZES = "fixed in nn/layers.py (issue 13, item 13): NumPy integers refused as sizes"
-NUMPY_SEED = "not fixed yet, in nn/layers.py: random.Random refuses a NumPy int as a seed"
-RNG = (
-    "not fixed yet, in nn/layers.py: rng is used as `rng or random.Random(seed)` unchecked, so a truthy"
-    " non-generator ends in AttributeError ('.uniform')"
-)
-NOUTS = "not fixed yet, in nn/layers.py: MLP calls list(nouts), whose TypeError names neither MLP nor nouts"
 FROM_ARRAYS = (
     "not fixed yet, in nn/layers.py: from_arrays converts with np.asarray(x, dtype=float) unchecked, so NumPy's"
     " errors name no argument, and None becomes a silent nan weight"
 )
 KNOWN = {
-    **dict.fromkeys(["Neuron:nin:np_int64", "Layer:nin:np_int64", "Layer:nout:np_int64", "MLP:nin:np_int64",
-                     "MLP:nouts[0]:np_int64"], FIXED_IN_LAYERS_SIZES),
-    **dict.fromkeys(["Neuron:seed:np_int64", "Layer:seed:np_int64", "MLP:seed:np_int64"], NUMPY_SEED),
-    **{f"{cls}:rng:{bad}": RNG for cls in ("Neuron", "Layer") for bad in
-       "nan inf minus_inf huge_int np_float64 np_int64 np_bool str complex dict object".split()},
-    **{f"MLP:nouts:{bad}": NOUTS for bad in
-       ["nan", "inf", "minus_inf", "huge_int", "np_float64", "np_int64", "np_bool", "none", "complex", "object"]},
     **{f"MLP.from_arrays:{slot}:{bad}": FROM_ARRAYS for slot, bads in [
         ("weights", "nan inf minus_inf huge_int np_float64 np_int64 np_bool str none complex dict object"),
         ("weights[0]", "huge_int empty_str str complex dict object"),

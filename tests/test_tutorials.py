@@ -12,7 +12,6 @@ from demos import buggy_sigmoid_derivative as buggy
 from demos import cross_entropy_curve as curve
 from demos import delta_rule_networks as trask
 from demos import regression_linear_output as regression
-from demos import two_moons
 from nn import MLP, SGD, mse
 
 # Long float64 training runs: the engine and the tutorials' NumPy do the same operations, but a few
@@ -153,8 +152,3 @@ class TestBuggySigmoidDerivative:  # seed 004
         assert b == pytest.approx(-3.02269118, abs=5e-9)
         assert p == pytest.approx(0.96988619, abs=5e-9)
 
-
-def test_two_moons_reaches_full_training_accuracy():
-    _, history = two_moons.train(100)
-    assert history[-1][1] == 1.0
-    assert history[-1][0] < 0.1 * history[0][0]
