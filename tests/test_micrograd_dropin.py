@@ -166,3 +166,10 @@ def test_bad_size_or_both_seed_and_rng_raise_value_error_showing_the_value(make,
 def test_seed_rng_or_nouts_of_the_wrong_type_raises_type_error(make, message):
     with pytest.raises(TypeError, match=message):
         make()
+
+
+def test_two_moons_compiled_loop_gives_the_eager_losses_bit_for_bit():
+    pytest.importorskip("numba", reason="the compiled loop needs Numba: pip install 'scalar-autograd[fast]'")
+    _, history = two_moons.train(steps=5)
+    _, losses, _ = two_moons.train_compiled(steps=5)
+    assert losses == [loss for loss, _ in history]  # the same float operations in the same order
