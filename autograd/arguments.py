@@ -7,7 +7,7 @@ deeper with a message about `len()` or `NoneType` that names nothing the learner
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from autograd.value import Value
@@ -25,7 +25,7 @@ def sequence(who: str, what: str, xs: Any) -> list:
     >>> sequence("dot", "weights", (1, 2))
     [1, 2]
     """
-    if isinstance(xs, (str, bytes, Value)) or not isinstance(xs, Iterable):
+    if isinstance(xs, (str, bytes, Value, Mapping)) or not isinstance(xs, Iterable):
         raise TypeError(f"{who}: {what} must be a list or tuple, got {shown(xs)}")
     return list(xs)
 

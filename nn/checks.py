@@ -67,3 +67,36 @@ def _describe_huge(x: Any) -> str:
         except ValueError:  # Python refuses to write out an int of more than 4300 digits
             return "an int of more than 4300 digits"
     return f"a {type(x).__name__}"
+
+
+def number_array(x: Any, what: str, ndim: int | None = None, stored: bool = False) -> np.ndarray:
+    """x as a new float64 array of real numbers, with `ndim` dimensions when given.
+
+    `stored=True` is for weights: every entry a finite number and not a bool, as load_state_dict
+    requires. Otherwise (data) bools count as 0 and 1 and nan and inf pass, as they do for Value.
+    An entry that is not a number is named by its position.
+
+    >>> number_array([[1, 2]], "weights[0]", ndim=2, stored=True)
+    array([[1., 2.]])
+    """
+    # Checked before converting: np.asarray(None, dtype=float) is a silent nan, and strs or objects
+    # would fail inside NumPy with a message that does not say which argument was wrong.
+    if x is None or isinstance(x, (str, bytes, dict)):
+        raise TypeError(f"{what} must be an array of numbers, got {type(x).__name__}")
+    # Lists are read entry by entry (an object array): NumPy alone would turn a bool or None among
+    # floats into 1.0 or nan. An array of numbers is taken as it is.
+    try:
+        a = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    except ValueError as error:  # ragged nested lists NumPy cannot place
+        raise ValueError(f"{what} is not a regular array: {error}") from None
+    if a.dtype == object and any(isinstance(v, (list, tuple, np.ndarray)) for v in a.flat):
+        raise ValueError(f"{what} is not a regular array: its rows have different lengths")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{what} must be {ndim}-D, got shape {a.shape}")
+    if a.dtype.kind not in "biuf":  # one by one, so the message names the entry that is not a number
+        check = finite_number if stored else real_number
+        return np.array([check(v, f"{what}{list(i)}") for i, v in np.ndenumerate(a)], dtype=float).reshape(a.shape)
+    if stored and (a.dtype.kind == "b" or not np.isfinite(a).all()):
+        i = next(i for i, v in np.ndenumerate(a) if a.dtype.kind == "b" or not np.isfinite(v))
+        finite_number(a[i], f"{what}{list(i)}")  # raises, saying what is wrong with it
+    return a.astype(float)

@@ -8,6 +8,7 @@ so `random.seed(1337)` before `MLP(2, [16, 16, 1])` gives micrograd's network we
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import random
 from collections.abc import Iterator, Sequence
@@ -16,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, dot
+from autograd.arguments import sequence
 from autograd.nodes import constant
 from nn.activations import get_activation
+from nn.checks import number_array
 from nn.module import Module
 
 
@@ -43,6 +46,22 @@ def checked_size(who: str, what: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{who} needs {what} to be a whole number >= 1, got {type(n).__name__} {n!r}")
     return int(n)
+
+
+# One Value per parameter, ~150 bytes and a Python object each: past this a network takes gigabytes
+# and minutes just to build (a size of 10**400 would never finish). Large networks belong in
+# nn.reference (NumPy) or PyTorch.
+MAX_PARAMETERS = 10_000_000
+
+
+def check_parameter_count(who: str, count: int) -> None:
+    """Refuse a network of more than MAX_PARAMETERS parameters, saying how many it would have."""
+    if count > MAX_PARAMETERS:
+        shown = f"{count:,}" if count < 10**30 else f"about 10**{len(str(count)) - 1}"
+        raise ValueError(
+            f"{who} would have {shown} parameters, more than this scalar engine builds ({MAX_PARAMETERS:,},"
+            " one Python object each); use smaller layers, or nn.reference (NumPy) for large networks"
+        )
 
 
 def weight_generator(who: str, seed: Any, rng: Any) -> random.Random | None:
@@ -85,6 +104,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         nin = checked_size("Neuron", "nin", nin)
+        check_parameter_count("Neuron", nin + 1)
         generator = weight_generator("Neuron", seed, rng)
         uniform = random.uniform if generator is None else generator.uniform
         self.activation = activation
@@ -129,6 +149,7 @@ class Layer(Module):
         seed: int | random.Random | None = None, rng: random.Random | None = None,
     ) -> None:
         nin, nout = checked_size("Layer", "nin", nin), checked_size("Layer", "nout", nout)
+        check_parameter_count("Layer", (nin + 1) * nout)
         generator = weight_generator("Layer", seed, rng)  # None: each neuron draws from the global random
         self.neurons = [Neuron(nin, activation, bias, rng=generator) for _ in range(nout)]
 
@@ -175,6 +196,7 @@ class MLP(Module):
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")
         sizes = [checked_size("MLP", "nin", nin)] + [checked_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        check_parameter_count("MLP", sum((a + 1) * b for a, b in itertools.pairwise(sizes)))
         get_activation(activation)
         get_activation(output_activation)
         generator = weight_generator("MLP", seed, rng)  # None: every neuron draws from the global random
@@ -227,25 +249,26 @@ class MLP(Module):
         >>> m([2.0, 3.0]).data
         -2.0
         """
-        ws = [np.asarray(w, dtype=float) for w in weights]
+        who = "MLP.from_arrays"
+        weights = sequence(who, "weights", weights)
+        ws = [number_array(w, f"{who}: weights[{i}]", 2, stored=True) for i, w in enumerate(weights)]
         if not ws:
-            raise ValueError("from_arrays needs at least one weight array, got none")
+            raise ValueError(f"{who} needs at least one weight array, got none")
         for i, w in enumerate(ws):
-            if w.ndim != 2:
-                raise ValueError(f"weights[{i}] must be 2-D (n_in, n_out), got shape {w.shape}")
             if i and w.shape[0] != ws[i - 1].shape[1]:
                 raise ValueError(
-                    f"weights[{i}] has shape {w.shape} but weights[{i - 1}] outputs {ws[i - 1].shape[1]}:"
+                    f"{who}: weights[{i}] has shape {w.shape} but weights[{i - 1}] outputs {ws[i - 1].shape[1]}:"
                     f" expected ({ws[i - 1].shape[1]}, n_out)"
                 )
         bs = None
         if biases is not None:
-            bs = [np.asarray(b, dtype=float) for b in biases]
+            biases = sequence(who, "biases", biases)
+            bs = [number_array(b, f"{who}: biases[{i}]", 1, stored=True) for i, b in enumerate(biases)]
             if len(bs) != len(ws):
-                raise ValueError(f"got {len(ws)} weight arrays but {len(bs)} bias arrays")
+                raise ValueError(f"{who}: got {len(ws)} weight arrays but {len(bs)} bias arrays")
             for i, (w, b) in enumerate(zip(ws, bs)):
                 if b.shape != (w.shape[1],):
-                    raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},), got {b.shape}")
+                    raise ValueError(f"{who}: biases[{i}] must have shape ({w.shape[1]},), got {b.shape}")
         nouts = [w.shape[1] for w in ws]
         # Every weight is overwritten below: a throwaway generator keeps the global random stream untouched.
         model = cls(ws[0].shape[0], nouts, activation, output_activation, bias=bs is not None, rng=random.Random(0))

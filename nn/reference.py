@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
-from nn.checks import finite_number
+from nn.checks import finite_number, number_array
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -54,7 +54,7 @@ def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray, reduction: str
     """
     if reduction not in ("mean", "sum"):
         raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
-    z = _real_array(logits, "cross_entropy: logits", ndim=2)
+    z = number_array(logits, "cross_entropy: logits", ndim=2)
     c = np.asarray(target)
     if c.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: targets must be int class indices, got dtype {c.dtype}")
@@ -89,7 +89,7 @@ def loss_and_grad(name: str, pred: np.ndarray, target: np.ndarray, reduction: st
     if reduction not in ("mean", "sum") or (reduction == "sum" and name != "mse"):
         allowed = "'mean' or 'sum'" if name == "mse" else "'mean' (as in nn)"
         raise ValueError(f"{name}: reduction must be {allowed}, got {reduction!r}")
-    p, t = _real_array(pred, f"{name}: predictions"), _real_array(target, f"{name}: targets")
+    p, t = number_array(pred, f"{name}: predictions"), number_array(target, f"{name}: targets")
     if p.shape != t.shape:
         raise ValueError(f"{name}: predictions have shape {p.shape} but targets {t.shape}")
     n = p.size
@@ -110,21 +110,6 @@ def _arrays(xs: object, what: str) -> list:
     return list(xs)
 
 
-def _real_array(x: object, what: str, ndim: int | None = None) -> np.ndarray:
-    """x as a new float64 array, if it holds real numbers (and has `ndim` dimensions, when given)."""
-    try:
-        a = np.asarray(x)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(f"{what} is not a regular array: {error}") from None
-    # Checked before converting: np.asarray(None, dtype=float) is a silent nan, and strs or objects
-    # would fail inside NumPy with a message that does not say which argument was wrong.
-    if a.dtype.kind not in "biuf":  # bools count as 0 and 1, as they do for Value
-        raise TypeError(f"{what} must hold real numbers, got dtype {a.dtype}")
-    if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"{what} must be {ndim}-D, got shape {a.shape}")
-    return a.astype(float)
-
-
 class ReferenceMLP:
     """The MLP of `nn.MLP` on whole batches: forward, then backward by the chain rule in matrix form."""
 
@@ -136,7 +121,7 @@ class ReferenceMLP:
             if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(f"ReferenceMLP: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
         weights = _arrays(weights, "weights")
-        self.weights = [_real_array(w, f"ReferenceMLP: weights[{i}]", ndim=2) for i, w in enumerate(weights)]
+        self.weights = [number_array(w, f"ReferenceMLP: weights[{i}]", 2, stored=True) for i, w in enumerate(weights)]
         if not self.weights:
             raise ValueError("ReferenceMLP needs at least one weight array, got none")
         for i in range(1, len(self.weights)):
@@ -148,7 +133,7 @@ class ReferenceMLP:
         self.biases = None
         if biases is not None:
             biases = _arrays(biases, "biases")
-            self.biases = [_real_array(b, f"ReferenceMLP: biases[{i}]", ndim=1) for i, b in enumerate(biases)]
+            self.biases = [number_array(b, f"ReferenceMLP: biases[{i}]", 1, stored=True) for i, b in enumerate(biases)]
             if [b.shape[0] for b in self.biases] != [w.shape[1] for w in self.weights]:
                 raise ValueError(
                     f"ReferenceMLP: biases have shapes {[b.shape for b in self.biases]}; one of shape (n_out,)"
@@ -160,7 +145,7 @@ class ReferenceMLP:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs of shape (batch, n_out); remembers what backward needs."""
-        a = _real_array(x, "ReferenceMLP: the input x", ndim=2)
+        a = number_array(x, "ReferenceMLP: the input x", ndim=2)
         if a.shape[1] != self.weights[0].shape[0]:
             raise ValueError(f"ReferenceMLP: x must have shape (batch, {self.weights[0].shape[0]}), got {a.shape}")
         self._inputs, self._zs, self._outs = [], [], []

@@ -133,8 +133,8 @@ def test_check_model_gradients_shows_a_nan_gradient_as_a_failing_row_and_takes_v
     ("make", "error", "message"),
     [
         (lambda: ReferenceMLP([]), ValueError, "needs at least one weight array"),
-        (lambda: ReferenceMLP([[[None]]]), TypeError, r"weights\[0\] must hold real numbers, got dtype object"),
-        (lambda: ReferenceMLP([[["a"]]]), TypeError, r"weights\[0\] must hold real numbers"),
+        (lambda: ReferenceMLP([[[None]]]), TypeError, r"weights\[0\]\[0, 0\] needs a real number, got NoneType"),
+        (lambda: ReferenceMLP([[["a"]]]), TypeError, r"weights\[0\]\[0, 0\] needs a real number, got str 'a'"),
         (lambda: ReferenceMLP([np.zeros(3)]), ValueError, r"weights\[0\] must be 2-D, got shape \(3,\)"),
         (lambda: ReferenceMLP([[[1.0], [2.0, 3.0]]]), ValueError, r"weights\[0\] is not a regular array"),
         (lambda: ReferenceMLP(np.zeros((1, 2, 2))), TypeError, "weights must be a list of arrays, one per layer"),
