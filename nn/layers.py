@@ -64,6 +64,12 @@ def check_parameter_count(who: str, count: int) -> None:
         )
 
 
+def check_flag(who: str, what: str, flag: Any) -> None:
+    """A yes/no argument must be True or False: `bias="no"` would otherwise be true, and give a bias."""
+    if not isinstance(flag, (bool, np.bool_)):
+        raise TypeError(f"{who}: {what} must be True or False, got {type(flag).__name__} {flag!r:.40}")
+
+
 def weight_generator(who: str, seed: Any, rng: Any) -> random.Random | None:
     """The generator to draw initial weights from: `rng`, a new one seeded with `seed`, or None.
 
@@ -105,6 +111,7 @@ class Neuron(Module):
     ) -> None:
         nin = checked_size("Neuron", "nin", nin)
         check_parameter_count("Neuron", nin + 1)
+        check_flag("Neuron", "bias", bias)
         generator = weight_generator("Neuron", seed, rng)
         uniform = random.uniform if generator is None else generator.uniform
         self.activation = activation
@@ -150,6 +157,7 @@ class Layer(Module):
     ) -> None:
         nin, nout = checked_size("Layer", "nin", nin), checked_size("Layer", "nout", nout)
         check_parameter_count("Layer", (nin + 1) * nout)
+        check_flag("Layer", "bias", bias)
         generator = weight_generator("Layer", seed, rng)  # None: each neuron draws from the global random
         self.neurons = [Neuron(nin, activation, bias, rng=generator) for _ in range(nout)]
 
@@ -197,6 +205,7 @@ class MLP(Module):
             raise ValueError("MLP needs at least one layer size in nouts, got []")
         sizes = [checked_size("MLP", "nin", nin)] + [checked_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
         check_parameter_count("MLP", sum((a + 1) * b for a, b in itertools.pairwise(sizes)))
+        check_flag("MLP", "bias", bias)
         get_activation(activation)
         get_activation(output_activation)
         generator = weight_generator("MLP", seed, rng)  # None: every neuron draws from the global random

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from nn import MLP, Neuron, check_model_gradients, get_activation, get_loss, hinge, l2, mse
+from nn import MLP, Layer, Neuron, check_model_gradients, get_activation, get_loss, hinge, l2, mse
 from nn.reference import ReferenceMLP, loss_and_grad
 
 NAN = float("nan")
@@ -182,3 +182,11 @@ def test_reference_relu_and_bce_keep_a_nan_as_nan():
     assert np.isnan(net.forward(np.array([[NAN]]))).all()
     value, grad = loss_and_grad("binary_cross_entropy", np.array([NAN]), np.array([1.0]))
     assert np.isnan(value) and np.isnan(grad).all()
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Neuron(2, bias="no"), lambda: Layer(2, 2, bias=0), lambda: MLP(2, [1], bias=None)]
+)
+def test_bias_must_be_true_or_false(make):
+    with pytest.raises(TypeError, match="bias must be True or False"):
+        make()  # "no" is a true string: it used to give a bias
