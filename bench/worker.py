@@ -141,13 +141,14 @@ def w2_runners() -> dict[str, Callable[[int], list]]:
 
 def w3_runners() -> dict[str, Callable[[int], list]]:
     """Each engine's two-moons training from one shared initialisation: steps -> losses."""
-    from bench import peers
+    from bench import w3_peers
 
-    problem = peers.two_moons_problem()
-    runs = {"engine": peers.w3_engine, "engine (scalar code)": peers.w3_scalar, "micrograd": peers.w3_micrograd,
-            "torch": peers.w3_torch_scalar, "torch vectorized": peers.w3_torch_vectorized, "numpy": peers.w3_numpy}
+    problem = w3_peers.two_moons_problem()
+    runs = {"engine": w3_peers.w3_engine, "engine (scalar code)": w3_peers.w3_scalar,
+            "micrograd": w3_peers.w3_micrograd, "torch": w3_peers.w3_torch_scalar,
+            "torch vectorized": w3_peers.w3_torch_vectorized, "numpy": w3_peers.w3_numpy}
     runners = {name: (lambda n, marks=None, run=run: run(*problem, n)) for name, run in runs.items()}
-    runners["tape (scalar code)"] = lambda n, marks=None: peers.w3_tape(*problem, n, marks)
+    runners["tape (scalar code)"] = lambda n, marks=None: w3_peers.w3_tape(*problem, n, marks)
     return runners
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench import peers, worker
+from bench import peers, w3_peers, worker
 from bench.__main__ import format_table, plan
 
 
@@ -29,9 +29,9 @@ def test_w2_engine_and_scalar_code_compute_the_tutorial_update():
 
 
 def test_w3_scalar_code_eager_and_taped_compute_the_numpy_losses():
-    problem = peers.two_moons_problem()
-    expected = peers.w3_numpy(*problem, 3)
-    runs = [peers.w3_scalar(*problem, 3)] + ([peers.w3_tape(*problem, 3)] if peers.tape_available() else [])
+    problem = w3_peers.two_moons_problem()
+    expected = w3_peers.w3_numpy(*problem, 3)
+    runs = [w3_peers.w3_scalar(*problem, 3)] + ([w3_peers.w3_tape(*problem, 3)] if peers.tape_available() else [])
     for got in runs:
         np.testing.assert_allclose(got, expected, rtol=1e-12)  # same float64 operations, other order
 
