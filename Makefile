@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # A stamp per set of extras, so an edit to pyproject.toml reinstalls.
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebook notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: $(STAMP)-test
 
 bench: $(STAMP)-bench,test,fast
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Open the notebooks of demos/notebooks/ in JupyterLab, installed into .venv on first use.
+notebook: $(STAMP)-notebook,demo,fast
+	$(BIN)/jupyter lab demos/notebooks
+
+# Run every notebook and store its outputs where they changed (tests/test_notebooks.py checks they are current).
+notebooks: $(STAMP)-test,demo,fast
+	$(BIN)/python -m tests.notebook_outputs
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
