@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # A stamp per set of extras, so an edit to pyproject.toml reinstalls.
 STAMP := $(VENV)/.installed
+# The extras `make test` installs. CI adds PyTorch, the extra oracle: make test TEST_EXTRAS=test,demo,fast,torch
+TEST_EXTRAS ?= test,demo,fast
 
 .PHONY: demo test lint bench notebook notebooks clean
 
@@ -21,7 +23,7 @@ DEMO_ARGS ?= --quick
 demo: $(STAMP)-demo,fast
 	$(BIN)/python -m demos --all $(DEMO_ARGS)
 
-test: $(STAMP)-test,demo,fast
+test: $(STAMP)-$(TEST_EXTRAS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -36,7 +38,7 @@ notebook: $(STAMP)-notebook,demo,fast
 	$(BIN)/jupyter lab demos/notebooks
 
 # Run every notebook and store its outputs where they changed (tests/test_notebooks.py checks they are current).
-notebooks: $(STAMP)-test,demo,fast
+notebooks: $(STAMP)-$(TEST_EXTRAS)
 	$(BIN)/python -m tests.notebook_outputs
 
 clean:
