@@ -34,8 +34,9 @@ bench: $(STAMP)-bench,test,fast
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Open the notebooks of demos/notebooks/ in JupyterLab, installed into .venv on first use.
+# JUPYTER_ARGS passes options on, e.g. make notebook JUPYTER_ARGS=--no-browser
 notebook: $(STAMP)-notebook,demo,fast
-	$(BIN)/jupyter lab demos/notebooks
+	$(BIN)/jupyter lab demos/notebooks $(JUPYTER_ARGS)
 
 # Run every notebook and store its outputs where they changed (tests/test_notebooks.py checks they are current).
 notebooks: $(STAMP)-$(TEST_EXTRAS)
