@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # A stamp per set of extras, so an edit to pyproject.toml reinstalls.
 STAMP := $(VENV)/.installed
+# The extras `make test` installs. CI adds PyTorch, the extra oracle: make test TEST_EXTRAS=test,demo,fast,torch
+TEST_EXTRAS ?= test,demo,fast
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebook notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +23,7 @@ DEMO_ARGS ?= --quick
 demo: $(STAMP)-demo,fast
 	$(BIN)/python -m demos --all $(DEMO_ARGS)
 
-test: $(STAMP)-test,demo,fast
+test: $(STAMP)-$(TEST_EXTRAS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -30,6 +32,15 @@ lint: $(STAMP)-test
 
 bench: $(STAMP)-bench,test,fast
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Open the notebooks of demos/notebooks/ in JupyterLab, installed into .venv on first use.
+# JUPYTER_ARGS passes options on, e.g. make notebook JUPYTER_ARGS=--no-browser
+notebook: $(STAMP)-notebook,demo,fast
+	$(BIN)/jupyter lab demos/notebooks $(JUPYTER_ARGS)
+
+# Run every notebook and store its outputs where they changed (tests/test_notebooks.py checks they are current).
+notebooks: $(STAMP)-$(TEST_EXTRAS)
+	$(BIN)/python -m tests.notebook_outputs
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,13 +1,18 @@
-"""What every demo shares: the output folder, progress lines, and the tutorials' datasets."""
+"""What every demo shares: the output folder, progress bars, and the tutorials' datasets."""
 
 from __future__ import annotations
 
 import os
 import sys
-import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
+
+from tqdm import tqdm
 
 from autograd import Value
+
+T = TypeVar("T")
 
 # The dataset of the iamtrask tutorials (seeds 000 and 002): the output is the first column.
 TRASK_X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
@@ -33,20 +38,40 @@ def out_dir() -> Path:
     return path
 
 
-class Progress:
-    """A one-line progress counter for long training loops, printed at most ~10 times a second."""
+# In a log a progress line is written at most this often (seconds): a minute's run leaves a dozen lines.
+LOG_INTERVAL = 5.0
 
-    def __init__(self, total: int, what: str = "step") -> None:
-        self.total, self.what = total, what
-        self.start = self.last = time.perf_counter()
 
-    def __call__(self, done: int) -> None:
-        now = time.perf_counter()
-        if now - self.last < 0.1 and done < self.total:
-            return
-        self.last = now
-        end = "\n" if done >= self.total else ""
-        print(f"\r  {self.what} {done:,}/{self.total:,} ({now - self.start:.1f} s)", end=end, file=sys.stderr)
+class LogLines(tqdm):
+    """tqdm for a file or a pipe: each update is a line of its own, not a redraw of one line with "\\r"."""
+
+    @staticmethod
+    def status_printer(file):
+        started = []
+
+        def print_line(text: str) -> None:
+            if not text:  # tqdm clears a bar it leaves behind; a log keeps what it wrote
+                return
+            sys.stdout.flush()  # a log collects stdout and stderr: keep their lines in order
+            # Each line ends when the next begins; tqdm ends the last one when it closes.
+            file.write(("\n" if started else "") + text.strip())
+            file.flush()
+            started.append(True)
+
+        return print_line
+
+
+def with_progress(steps: Iterable[T], what: str, show: bool = True) -> Iterable[T]:
+    """Iterate over `steps` with a progress bar on stderr, labelled `what`; with show=False, silently.
+
+    On a terminal tqdm redraws one bar in place; in a log (stderr a file or a pipe) it writes a
+    line every LOG_INTERVAL seconds, and the final count, so the log reads line by line.
+    """
+    if not show:
+        return steps
+    if sys.stderr.isatty():
+        return tqdm(steps, desc=what, unit="step", file=sys.stderr)
+    return LogLines(steps, desc=what, unit="step", file=sys.stderr, ascii=True, ncols=80, mininterval=LOG_INTERVAL)
 
 
 def show_rows(rows: list[tuple], headers: tuple) -> None:

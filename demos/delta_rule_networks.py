@@ -12,7 +12,7 @@ import argparse
 
 import numpy as np
 
-from demos.common import TRASK_X, TRASK_Y, Progress, show_rows
+from demos.common import TRASK_X, TRASK_Y, show_rows, with_progress
 from nn import MLP, SGD, mse
 
 DOC_OUTPUT_3_1 = [0.00966449, 0.00786506, 0.99358898, 0.99211957]  # as printed (8 digits)
@@ -45,8 +45,7 @@ def train(model: MLP, steps: int, report_every: int = 0, progress: bool = False)
     """
     opt = SGD(model.parameters(), lr=1.0)
     errors = []
-    show = Progress(steps) if progress else None
-    for step in range(steps):
+    for step in with_progress(range(steps), "delta rule", show=progress):
         outs = [model(x) for x in TRASK_X]
         if report_every and step % report_every == 0:
             errors.append(float(np.mean([abs(y - o.data) for o, y in zip(outs, TRASK_Y)])))
@@ -54,8 +53,6 @@ def train(model: MLP, steps: int, report_every: int = 0, progress: bool = False)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if show:
-            show(step + 1)
     return [o.data for o in outs], errors
 
 

@@ -18,7 +18,7 @@ import argparse
 
 import numpy as np
 
-from demos.common import Progress, show_rows
+from demos.common import show_rows, with_progress
 from nn import MLP, SGD, mse
 from nn.reference import ReferenceMLP
 
@@ -40,15 +40,12 @@ def train_engine(
     model = MLP.from_arrays(weights, None, activation="sigmoid", output_activation="linear")
     opt = SGD(model.parameters(), lr=lr)
     losses = []
-    show = Progress(steps) if progress else None
-    for step in range(steps):
+    for _ in with_progress(range(steps), "2-4-1 net", show=progress):
         loss = 0.5 * mse([model(x) for x in X], Y, reduction="sum")
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.data)
-        if show:
-            show(step + 1)
     return model, losses
 
 

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from demos.common import Progress, out_dir
+from demos.common import out_dir, with_progress
 from nn import MLP, SGD, hinge, l2
 
 ALPHA = 1e-4  # L2 weight
@@ -64,16 +64,13 @@ def train(steps: int = 100, seed: int = 1337, progress: bool = False):
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=seed)
     opt = SGD(model.parameters(), lr=1.0)
     history = []
-    show = Progress(steps) if progress else None
-    for k in range(steps):
+    for k in with_progress(range(steps), "two moons", show=progress):
         loss, accuracy = loss_and_accuracy(model, x, y)
         opt.zero_grad()
         loss.backward()
         opt.lr = 1.0 - 0.9 * k / 100  # the schedule: change lr between steps
         opt.step()
         history.append((loss.data, accuracy))
-        if show:
-            show(k + 1)
     return model, history
 
 

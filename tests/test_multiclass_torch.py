@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from autograd import Value, grad
 from nn import AdamW, cross_entropy, softmax
 from nn.reference import softmax_cross_entropy
+from tests.optional import import_torch
 
-torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install torch==2.13.0 to run this oracle")
+torch = import_torch()
 F = torch.nn.functional
 
 # Same float64 formulas on both sides (log-sum-exp with the max taken out; softmax minus one-hot),

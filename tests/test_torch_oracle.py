@@ -6,9 +6,10 @@ import pytest
 from hypothesis import assume, given, settings
 
 from autograd import Value, grad, topological_order
+from tests.optional import import_torch
 from tests.test_graph import inputs3, programs, run_program
 
-torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install torch==2.13.0 to run this oracle")
+torch = import_torch()
 
 # Same float64 arithmetic on both sides, but different formulas for some derivatives
 # (e.g. sigmoid') and different summation orders: they agree to ~1e-13; 1e-9 is the goal.
