@@ -96,7 +96,7 @@ def plot_svg(recording: Recording, plane: Plane) -> str:
     """The data plot's SVG: the boundary's paths (filled in by the page) and one marker per point, clickable.
 
     >>> from demos.explorer_runs import record_yin_yang
-    >>> svg = plot_svg(record_yin_yang(every=1, steps=0), Plane((-2.1, 2.1, -2.1, 2.1)))
+    >>> svg = plot_svg(record_yin_yang(every=1, steps=1), Plane((-2.1, 2.1, -2.1, 2.1)))
     >>> svg.count('class="point'), svg.count("<rect"), svg.count('<path d="M')  # 100 points: 10 val, 10 test
     (100, 10, 10)
     """

@@ -52,6 +52,19 @@ class Recording:
         return MLP.from_arrays(weights, biases, activation=self.activation, output_activation=self.output_activation)
 
 
+def check_lengths(who: str, every: object, steps: object) -> None:
+    """Refuse a recording that cannot be made: `every` and `steps` must be whole numbers >= 1.
+
+    >>> check_lengths("record_two_moons", 0, 100)
+    Traceback (most recent call last):
+    ...
+    ValueError: record_two_moons: every must be a whole number >= 1 (keep every k-th step), got 0
+    """
+    for name, number, what in (("every", every, "keep every k-th step"), ("steps", steps, "training steps")):
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"{who}: {name} must be a whole number >= 1 ({what}), got {number!r}")
+
+
 def recorded(k: int, steps: int, every: int) -> bool:
     """Whether step k is kept: every `every`-th step, and the last.
 
@@ -77,6 +90,7 @@ def record_two_moons(every: int = 5, steps: int = 100) -> Recording:
     >>> run.steps, len(run.losses), run.losses[0]  # micrograd's published loss at step 0
     ([0, 2, 3], 4, 0.8958441028683222)
     """
+    check_lengths("record_two_moons", every, steps)
     x, y = two_moons.make_moons()
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=1337)  # as two_moons.train
     opt = SGD(model.parameters(), lr=1.0)
@@ -124,6 +138,7 @@ def record_yin_yang(every: int = 5, steps: int = 100) -> Recording:
     >>> run.steps, sorted(run.checked), run.splits.count("train"), len(run.points)
     ([0, 10], [0, 10], 80, 100)
     """
+    check_lengths("record_yin_yang", every, steps)
     data, (weights, biases) = yin_yang.setup()
     model = MLP.from_arrays(weights, biases, activation="tanh", output_activation="linear")
     # yin_yang.train's optimizer

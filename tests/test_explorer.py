@@ -10,13 +10,14 @@ import base64
 import doctest
 import importlib
 import math
+import re
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from autograd import topological_order
-from demos import two_moons, yin_yang
+from demos import training_explorer, two_moons, yin_yang
 from demos.contours import contour_lines, svg_path
 from demos.explorer import explorer_page, predicted_class
 from demos.explorer_graph import MAX_DRAWN, PointGraphs
@@ -179,6 +180,23 @@ def test_a_loss_term_whose_graph_changes_shape_between_points_is_refused(moons):
     graphs = PointGraphs(model, [0.0, 0.0], 1.0, uneven)
     with pytest.raises(ValueError, match="another shape than the one drawn"):
         graphs.numbers(model, [0.0, 0.0], -1.0)
+
+
+@pytest.mark.parametrize("record", [record_two_moons, record_yin_yang])
+@pytest.mark.parametrize(("every", "steps", "message"), [
+    (0, 100, "every must be a whole number >= 1 (keep every k-th step), got 0"),
+    (2.5, 100, "every must be a whole number >= 1 (keep every k-th step), got 2.5"),
+    (5, 0, "steps must be a whole number >= 1 (training steps), got 0"),
+])
+def test_a_recording_with_no_step_to_keep_is_refused_naming_the_value(record, every, steps, message):
+    with pytest.raises(ValueError, match=re.escape(f"{record.__name__}: {message}")):
+        record(every=every, steps=steps)
+
+
+def test_the_demo_refuses_every_0_with_argparses_message(capsys):
+    with pytest.raises(SystemExit):
+        training_explorer.main(["--every", "0"])
+    assert "argument --every: must be a whole number >= 1, got '0'" in capsys.readouterr().err
 
 
 def test_contour_of_a_circle_lies_on_the_circle_and_closes(moons):
