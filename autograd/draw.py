@@ -85,17 +85,33 @@ def draw_dot(
     3
     """
     order, parameters = drawable("draw_dot", root, rankdir, max_nodes, params)
-    names = {node: f"v{i}" for i, node in enumerate(order)}
+    return draw_values(order, parameters, rankdir)
+
+
+def draw_values(nodes: list[Value], parameters: set[Value], rankdir: str = "LR") -> graphviz.Digraph:
+    """draw_dot's picture of the given values only (listed in topological order): part of a graph.
+
+    Named v0, v1, ... in the order given. Edges run between drawn values only; a value none of whose
+    parents is drawn shows no op node (an op with no inputs would mislead), so it reads as where the
+    drawing was cut. draw_dot passes every value behind its root.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = a * a
+    >>> print(draw_values([b, b + 1.0], set()).source.count("->"))  # b -> +, + -> the sum; b's op: a is not drawn
+    2
+    """
+    names = {node: f"v{i}" for i, node in enumerate(nodes)}
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    for node in order:
+    for node in nodes:
         name = names[node]
         role = "parameter" if node in parameters else ("leaf" if not node.parents else "result")
         label = "{ " + " | ".join(map(_escape, record_fields(node))) + " }"
         dot.node(name, label, shape="record", style="filled", fillcolor=STYLE[role])
-        if node.parents:
+        drawn = [parent for parent in node.parents if parent in names]
+        if drawn:
             # escape(): an op named like `<a>` would otherwise be read as an HTML label, and `\N` as the node's name
             dot.node(f"{name}_op", graphviz.escape(node.op), shape="ellipse", width="0.3", height="0.3")
-            for parent in node.parents:
+            for parent in drawn:
                 dot.edge(names[parent], f"{name}_op")
             dot.edge(f"{name}_op", name)
     return dot

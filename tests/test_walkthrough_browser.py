@@ -9,8 +9,6 @@ Chromium): then they fail.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,10 +18,9 @@ import pytest
 from autograd import Value, explain_backward, walkthrough
 from autograd.draw import number_text
 from demos import browser as chromium
+from tests.browser_tabs import REQUIRED, WHY_NOT, Watched
 from tests.walkthrough_cases import GRAPHS, draw_dot_texts, states
 
-WHY_NOT = chromium.missing() or (None if shutil.which("dot") else "Graphviz's dot is not installed (CI installs it)")
-REQUIRED = bool(os.environ.get("REQUIRE_BROWSER"))
 pytestmark = pytest.mark.skipif(WHY_NOT is not None and not REQUIRED, reason=WHY_NOT or "")
 
 # What the DOM shows: for each value's box, its data text, grad text, and whether grad is marked partial.
@@ -47,24 +44,8 @@ READ_HIGHLIGHTS = """() => ({
 })"""
 
 
-class Watched:
-    """A browser tab that records JavaScript errors and every URL the page asks for."""
-
-    def __init__(self, browser):
-        self.tab = browser.new_page(viewport={"width": 1280, "height": 720})
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.tab.on("pageerror", lambda error: self.errors.append(f"JavaScript error: {error}"))
-        self.tab.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.tab.on("request", lambda request: self.requests.append(request.url))
-        self.tab.route(re.compile(r"^https?://"), lambda route: route.abort())  # nothing leaves this machine
-
-    def problems(self) -> list[str]:
-        remote = [f"requested {url}" for url in self.requests if not url.startswith(("file:", "data:"))]
-        return self.errors + remote
-
-    def open(self, path: Path) -> None:
-        self.tab.goto(path.resolve().as_uri())
+class WalkthroughTab(Watched):
+    """A watched tab that opens walkthrough pages and reads their boxes."""
 
     def show(self, page, tmp_path: Path) -> None:
         """Save a walkthrough page and open it from the file system."""
@@ -84,7 +65,7 @@ def browser():
 
 @pytest.fixture
 def tab(browser):
-    watched = Watched(browser)
+    watched = WalkthroughTab(browser)
     yield watched
     problems = watched.problems()
     watched.tab.close()

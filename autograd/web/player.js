@@ -1,7 +1,7 @@
 // A step player: shows step k of 0..last. Buttons #prev, #next and #play, the slider #slider,
-// the arrow keys (Home and End jump to the ends), and "k / last" in #step.
+// the arrow keys (Home and End jump to the ends), and label(k), "k / last" unless given, in #step.
 // showStep(k) does the drawing; the player only decides which step to show.
-function startStepPlayer(last, showStep, secondsPerStep = 1.2) {
+function startStepPlayer(last, showStep, secondsPerStep = 1.2, label = (k) => k + " / " + last) {
   const prev = document.getElementById("prev");
   const next = document.getElementById("next");
   const play = document.getElementById("play");
@@ -13,7 +13,7 @@ function startStepPlayer(last, showStep, secondsPerStep = 1.2) {
   function go(k) {
     shown = Math.max(0, Math.min(last, k));
     showStep(shown);
-    counter.textContent = shown + " / " + last;
+    counter.textContent = label(shown);
     slider.value = shown;
     prev.disabled = shown === 0;
     next.disabled = shown === last;
@@ -45,8 +45,8 @@ function startStepPlayer(last, showStep, secondsPerStep = 1.2) {
   play.addEventListener("click", togglePlay);
   slider.addEventListener("input", () => { stop(); go(Number(slider.value)); });
   document.addEventListener("keydown", (event) => {
-    if (event.target === slider) {
-      return;  // the slider moves itself with the arrow keys
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) {
+      return;  // the slider and a list move themselves with the arrow keys
     }
     const moves = { ArrowLeft: shown - 1, ArrowRight: shown + 1, Home: 0, End: last };
     if (event.key in moves) {
