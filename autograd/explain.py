@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograd.graph import local_derivatives, topological_order
+from autograd.graph import refuse_non_finite_gradient, slopes_of, topological_order
 from autograd.value import Value
 
 
@@ -56,10 +56,15 @@ def explain_backward(root: Value) -> BackwardExplanation:
         if not node.parents:
             continue
         upstream = grads.get(node, 0.0)
-        local = local_derivatives(node, [p.data for p in node.parents], node.data)
+        numbers = [p.data for p in node.parents]
+        local = slopes_of(node._op, numbers, node.data)
         contributions = [float(d) * upstream for d in local]
-        for parent, c in zip(node.parents, contributions):
-            grads[parent] = grads.get(parent, 0.0) + c
+        for parent, d, c in zip(node.parents, local, contributions):
+            before = grads.get(parent, 0.0)
+            total = before + c
+            if total - total != 0.0:  # what backward() would refuse, this refuses too (floats.py's policy)
+                refuse_non_finite_gradient(node._op, numbers, node.data, upstream, float(d), before)
+            grads[parent] = total
         steps.append(
             BackwardStep(names[node], node.op, upstream, [names[p] for p in node.parents],
                          [float(d) for d in local], contributions)

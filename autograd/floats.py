@@ -17,6 +17,36 @@ def value_of(x: Any) -> float:
     return x if type(x) is float else x.data
 
 
+def pow_of(x: Any, e: float) -> Any:
+    """x ** e on a float or a Value, for derivative rules such as k x**(k-1).
+
+    On floats, where Python raises (0 to a negative power, a result past float range) this gives
+    the infinity C's pow gives, so an infinite slope meets the non-finite policy like any other
+    and raises one error naming the op, not a ZeroDivisionError about a power nobody wrote.
+
+    >>> pow_of(0.0, -0.5), pow_of(-0.0, -1.0), pow_of(2.0, 3.0)
+    (inf, -inf, 8.0)
+    """
+    if type(x) is not float:
+        return x**e
+    try:
+        return x**e
+    except (ZeroDivisionError, OverflowError):  # 0 ** negative, or past float range: an infinity
+        odd = float(e).is_integer() and e % 2.0 == 1.0  # x**e keeps the sign of x only for an odd whole e
+        return -math.inf if odd and math.copysign(1.0, x) < 0.0 else math.inf
+
+
+def divide(a: float, b: Any) -> Any:
+    """a / b on a float or a Value, for derivative rules such as 1/(2 sqrt x); on floats, a / 0 is C's infinity.
+
+    >>> divide(0.5, 0.0), divide(0.5, -0.0), divide(1.0, 4.0)
+    (inf, -inf, 0.25)
+    """
+    if type(b) is float and b == 0.0:
+        return math.copysign(math.inf, b) * math.copysign(1.0, a) if a != 0.0 else math.nan
+    return a / b
+
+
 def exp(x: Any) -> Any:
     """e**x on a float or a Value."""
     return _exp(x) if type(x) is float else x.exp()
@@ -60,7 +90,7 @@ def refuse_non_finite(what: str, inputs: tuple, result: float) -> None:
     """
     if not all(is_finite(x) for x in inputs):
         return
-    shown = ", ".join(f"{x:.17g}" if abs(x) < 1e16 else f"{x:g}" for x in inputs)
+    shown = ", ".join(map(repr, inputs))
     if result != result:
         raise ValueError(f"{what}: the result is undefined (nan) at finite inputs ({shown})")
     raise OverflowError(
@@ -116,7 +146,8 @@ def _sigmoid(x: float) -> float:
 def _check_pow(base: float, exponent: float) -> None:
     if base == 0.0 and exponent < 0.0:
         raise domain_error("pow", f"zero cannot be raised to a negative power ({exponent!r})", base)
-    if base < 0.0 and not float(exponent).is_integer():
+    # A nan or inf exponent flows on (nan in, nan out); a finite one must be whole for a negative base.
+    if base < 0.0 and is_finite(exponent) and not float(exponent).is_integer():
         raise domain_error(
             "pow", f"a negative base needs an integer exponent, not {exponent!r}", base
         )

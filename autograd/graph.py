@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from autograd.arguments import values
-from autograd.floats import refuse_non_finite
+from autograd.floats import is_finite, refuse_non_finite, value_of
 from autograd.mode import no_grad
 from autograd.ops import Op
 from autograd.value import Value
@@ -60,11 +60,6 @@ def newest_first(root: Value, leaves: bool = True) -> list[Value]:
 
 
 _creation_index = attrgetter("_index")
-
-
-def local_derivatives(node: Value, args: Sequence[Any], out: Any) -> tuple:
-    """The op's local partials at these arguments, always as a tuple, with a readable error."""
-    return slopes_of(node._op, args, out)
 
 
 def slopes_of(op: Op, args: Sequence[Any], out: Any) -> tuple:
@@ -210,28 +205,42 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
         if isinstance(error, (ArithmeticError, ValueError)):
             # If the op's rule failed, computing its slopes again raises the error anew, now
             # naming the op and its inputs; an error that already names them is raised as it is.
-            local_derivatives(node, [p.data for p in node.parents], node.data)
+            slopes_of(node._op, [p.data for p in node.parents], node.data)
         raise
 
 
 def _refuse_non_finite_gradient(node: Value, upstream: float, slope: float, before: float) -> None:
-    """A gradient passed back through `node` is inf or nan: raise if it began here (ops.py's policy)."""
-    refuse_non_finite_gradient(node.op, [p.data for p in node.parents], node.data, upstream, slope, before)
+    """A gradient passed back through `node` is inf or nan: raise if it began here (the policy of floats.py)."""
+    refuse_non_finite_gradient(node._op, [p.data for p in node.parents], node.data, upstream, slope, before)
 
 
 def refuse_non_finite_gradient(
-    op_name: str, numbers: Sequence[float], out: float, upstream: float, slope: float, before: float
+    op: Op, numbers: Sequence[float], out: float, upstream: float, slope: float, before: float
 ) -> None:
-    """The policy of ops.py for one gradient passed back: `before + slope * upstream` is inf or nan.
+    """The non-finite policy for one gradient passed back: `before + slope * upstream` is inf or nan.
 
-    `numbers` are the op's inputs, `out` its output, `before` what the input's gradient held.
+    `numbers` are the op's operands, `out` its output, `before` what the operand's gradient held.
+
+    >>> from autograd.ops import DIV
+    >>> refuse_non_finite_gradient(DIV, [1.0, 1e-200], 1e200, 1.0, -1e400, 0.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    OverflowError: backward through '/': the gradient overflows float64: slope -inf times upstream gradient 1.0, ...
     """
-    what = f"backward through {op_name!r}"
     contribution = slope * upstream
     if contribution - contribution != 0.0:
-        refuse_non_finite(what, (*numbers, out, upstream), contribution)
-    else:  # each path's share is finite, but their sum overflows
-        refuse_non_finite(f"{what}, adding up the paths into one input", (before, contribution), before + contribution)
+        if not all(is_finite(x) for x in (*op.inputs(numbers), out, upstream)):
+            return  # a nan or inf that was already there flows on
+        problem = "is undefined (nan)" if contribution != contribution else "overflows float64"
+        advice = "" if contribution != contribution else "; rescale the inputs"
+        raise (ValueError if contribution != contribution else OverflowError)(
+            f"backward through {op.name!r}: the gradient {problem}: slope {slope!r} times upstream gradient"
+            f" {upstream!r}, at inputs ({', '.join(map(repr, numbers))}), output {out!r}{advice}"
+        )
+    refuse_non_finite(  # each path's share is finite, but their sum is not
+        f"backward through {op.name!r}, adding up the paths into one input", (before, contribution),
+        before + contribution,
+    )
 
 
 def grad(
@@ -262,14 +271,17 @@ def grad(
                 continue
             upstream = grads[node]
             if create_graph:
-                local = local_derivatives(node, parents, node)
+                local = slopes_of(node._op, parents, node)
             else:
-                local = local_derivatives(node, [p.data for p in parents], node.data)
+                local = slopes_of(node._op, [p.data for p in parents], node.data)
             for parent, slope in zip(parents, local):
                 before = grads.get(parent, 0.0)
                 total = before + slope * upstream if parent in grads else slope * upstream
-                if not create_graph and total - total != 0.0:  # Values check themselves as they are made
-                    _refuse_non_finite_gradient(node, upstream, slope, before)
+                # With create_graph these may be Values, which check themselves as they are made,
+                # but a float slope of inf times a Value would pass as "an inf already there".
+                number = value_of(total)
+                if number - number != 0.0:
+                    _refuse_non_finite_gradient(node, value_of(upstream), value_of(slope), value_of(before))
                 grads[parent] = total
     results = [grads.get(x, 0.0) for x in inputs]
     if create_graph:

@@ -47,7 +47,7 @@ def unary(op: Op, x: Value) -> Value:
     forward = op.forward  # fetched first: see the comment in binary()
     data = forward(x.data)
     if data - data != 0.0:  # inf or nan (x - x is 0.0 for every finite x): the policy in ops.py decides
-        refuse_non_finite(op.name, (x.data,), data)
+        refuse_non_finite(op.name, op.inputs((x.data,)), data)
     node = _new_node(op, data)
     node._left, node._right, node._many = x, None, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
@@ -64,7 +64,7 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
     forward = op.forward
     data = forward(a.data, b.data)
     if data - data != 0.0:  # as in unary()
-        refuse_non_finite(op.name, (a.data, b.data), data)
+        refuse_non_finite(op.name, op.inputs((a.data, b.data)), data)
     node = _new_node(op, data)
     node._left, node._right, node._many = a, b, None
     return node if GRAD_ENABLED.get() else _as_leaf(node)
@@ -108,5 +108,5 @@ def apply(op: Op, *operands: Operand) -> Value:
     numbers = [p.data for p in operands]
     data = forward(*numbers)
     if data - data != 0.0:  # as in unary()
-        refuse_non_finite(op.name, numbers, data)
+        refuse_non_finite(op.name, op.inputs(numbers), data)
     return record(op, data, operands)

@@ -31,7 +31,6 @@ Numbers that are not finite, one policy for every op, forward and backward:
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -46,27 +45,41 @@ from autograd.floats import (
     _sin,
     _sqrt,
     cos,
+    divide,
     domain_error,
     exp,
     log,
+    pow_of,
     sin,
     value_of,
 )
 
 
 class Op:
-    """One row of the op table: a name, a forward on floats and a local-derivative rule."""
+    """One row of the op table: a name, a forward on floats and a local-derivative rule.
 
-    __slots__ = ("derivative", "doc", "forward", "name")
+    `constant` is a number that is part of the op rather than an input (the k of x ** k, the
+    class of a cross-entropy), or None: it is no parent, but the non-finite policy counts it
+    as an input, and a Tape records it as a constant operand after the inputs.
+    """
 
-    def __init__(self, name: str, forward: Callable, derivative: Callable, doc: str = "") -> None:
+    __slots__ = ("constant", "derivative", "doc", "forward", "name")
+
+    def __init__(
+        self, name: str, forward: Callable, derivative: Callable, doc: str = "", constant: float | None = None
+    ) -> None:
         self.name = name
         self.forward = forward
         self.derivative = derivative
         self.doc = doc
+        self.constant = constant
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def inputs(self, numbers: Any) -> tuple:
+        """What the non-finite policy counts as this op's inputs: the operands' numbers, and its constant."""
+        return (*numbers, self.constant) if self.constant is not None else tuple(numbers)
 
 
 OPS: dict[str, Op] = {}  # name -> Op; custom ops join the built-in ones here
@@ -117,7 +130,7 @@ RELU = _builtin(
     lambda x, out: _step(x),
     "max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0 by convention)",
 )
-SQRT = _builtin("sqrt", _sqrt, lambda x, out: 0.5 / out, "sqrt x for x >= 0; d/dx = 1/(2 sqrt x)")
+SQRT = _builtin("sqrt", _sqrt, lambda x, out: divide(0.5, out), "sqrt x for x >= 0; d/dx = 1/(2 sqrt x) (inf at 0)")
 SIN = _builtin("sin", _sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
 COS = _builtin("cos", _cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
 ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention)")
@@ -125,24 +138,26 @@ ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0
 
 def _pow_exponent_slope(base: Any, out: Any) -> Any:
     # d/dy x**y = x**y * ln x, defined for x > 0. At x = 0 (with y > 0) the output is
-    # identically 0 to the right, slope 0; for x < 0 it does not exist: nan, which the
-    # backward pass reports as an error naming this op (the policy at the top of this page).
+    # identically 0 to the right, slope 0; for x < 0 it does not exist (x**y is defined there
+    # only at whole y), so asking for it is an error, in every kind of backward pass.
     b = value_of(base)
     if b > 0.0:
         return out * log(base)
-    return 0.0 if b == 0.0 else math.nan
+    if b < 0.0:
+        raise domain_error("**", "d/dy of x ** y is undefined for x < 0 (x**y exists there only at whole y)", b)
+    return 0.0 if b == 0.0 else math.nan  # nan in, nan out
 
 
 POW = _builtin(
     "**",
     _pow,
-    lambda x, y, out: (y * x ** (y - 1.0), _pow_exponent_slope(x, out)),
+    lambda x, y, out: (y * pow_of(x, y - 1.0), _pow_exponent_slope(x, out)),
     "x ** y; d/dx = y * x**(y-1), d/dy = x**y * ln x (x > 0)",
 )
 
 
 def _power_derivative(x: Any, k: float, out: Any) -> Any:
-    return k * x ** (k - 1.0) if k != 0.0 else 0.0  # x**0 is constant: avoid 0 ** -1
+    return k * pow_of(x, k - 1.0) if k != 0.0 else 0.0  # x**0 is constant: avoid 0 ** -1
 
 
 POWER = _builtin(
@@ -154,9 +169,9 @@ POWER = _builtin(
 
 
 class Power(Op):
-    """The op x -> x**k for one number k: the `**k` row with k filled in (so x**2 has one parent)."""
+    """The op x -> x**k for one number k (its `constant`): the `**k` row with k filled in, one parent."""
 
-    __slots__ = ("k",)
+    __slots__ = ()
 
     def __init__(self, k: float) -> None:
         super().__init__(
@@ -164,8 +179,13 @@ class Power(Op):
             lambda x: _pow(x, k),
             lambda x, out: _power_derivative(x, k, out),
             f"x ** {exponent_text(k)}; d/dx = {exponent_text(k)} * x**{exponent_text(k - 1.0)}",
+            constant=k,
         )
-        self.k = k
+
+    @property
+    def k(self) -> float:
+        """The exponent."""
+        return self.constant
 
 
 def exponent_text(k: float) -> str:
@@ -191,9 +211,24 @@ def _sum_derivative(*xs_and_out: Any) -> tuple:
     return (1.0,) * (len(xs_and_out) - 1)
 
 
+# The sums below are loops, not sum(): from Python 3.12 on, sum() of floats compensates its
+# rounding, and these nodes must add left to right, as the chain `s = s + x` they stand for
+# does (and as the Tape's compiled loops do), to give the same bits.
+
+
+def _sum_forward(*xs: float) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
 def _dot_forward(*ws_then_xs: float) -> float:
     n = len(ws_then_xs) // 2
-    return sum(map(operator.mul, ws_then_xs[:n], ws_then_xs[n:]))  # left to right, like a loop
+    total = 0.0
+    for w, x in zip(ws_then_xs[:n], ws_then_xs[n:]):
+        total += w * x
+    return total
 
 
 def _dot_derivative(*args: Any) -> tuple:
@@ -202,7 +237,7 @@ def _dot_derivative(*args: Any) -> tuple:
     return args[n : 2 * n] + args[:n]
 
 
-SUM = _builtin("sum", lambda *xs: sum(xs), _sum_derivative, "x_1 + ... + x_n; d/dx_i = 1")
+SUM = _builtin("sum", _sum_forward, _sum_derivative, "x_1 + ... + x_n; d/dx_i = 1")
 DOT = _builtin(
     "dot",
     _dot_forward,
@@ -213,7 +248,10 @@ DOT = _builtin(
 
 def _sse_forward(*ps_then_ts: float) -> float:
     n = len(ps_then_ts) // 2
-    return sum((p - t) * (p - t) for p, t in zip(ps_then_ts[:n], ps_then_ts[n:]))
+    total = 0.0
+    for p, t in zip(ps_then_ts[:n], ps_then_ts[n:]):
+        total += (p - t) * (p - t)
+    return total
 
 
 def _sse_derivative(*args: Any) -> tuple:
@@ -305,9 +343,9 @@ XENT = _builtin(
 
 
 class CrossEntropy(Op):
-    """The op z_1..z_n -> -ln softmax(z)_c for one class c: the `xent[c]` row with c filled in."""
+    """The op z_1..z_n -> -ln softmax(z)_c for one class c (its `constant`): the `xent[c]` row with c filled in."""
 
-    __slots__ = ("target",)
+    __slots__ = ()
 
     def __init__(self, target: int) -> None:
         super().__init__(
@@ -315,8 +353,13 @@ class CrossEntropy(Op):
             lambda *zs: _xent_forward(target, *zs),
             lambda *zs_and_out: _xent_derivative(target, *zs_and_out),
             f"cross-entropy of the logits for class {target}; d/dz_i = softmax(z)_i - [i = {target}]",
+            constant=target,
         )
-        self.target = target
+
+    @property
+    def target(self) -> int:
+        """The class index."""
+        return self.constant
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: xent(True) must not find xent(1) in the cache

@@ -146,8 +146,30 @@ def test_undefined_exponent_slope_at_a_negative_base_raises_instead_of_nan():
     x, y = Value(-2.0), Value(2.0)
     z = x**y
     assert z.data == 4.0
-    with pytest.raises(ValueError, match=r"backward through '\*\*'.*undefined \(nan\)"):
+    message = r"backward through '\*\*' at inputs \(-2.0, 2.0\) failed: .*d/dy of x \*\* y is undefined for x < 0"
+    with pytest.raises(ValueError, match=message):
         z.backward()
+    with pytest.raises(ValueError, match=message):  # once a nan Value with create_graph=True
+        grad(z, [x, y], create_graph=True)
+
+
+def test_an_infinite_slope_at_a_finite_input_raises_one_overflow_error_naming_the_op():
+    # sqrt'(0), (x ** 0.5)'(0) and (1/x)' at 1e-200 once raised three different errors.
+    for make, op_name in ((Value.sqrt, "sqrt"), (lambda x: x**0.5, r"\*\*0.5"), (lambda x: 1 / x, "/")):
+        x = Value(0.0 if op_name != "/" else 1e-200)
+        with pytest.raises(OverflowError, match=f"backward through '{op_name}': the gradient overflows float64"):
+            make(x).backward()
+
+
+def test_explaining_a_backward_pass_refuses_what_backward_refuses():
+    x = Value(1e-200)
+    with pytest.raises(OverflowError, match="backward through '/'"):
+        explain_backward(1 / x)  # once printed "x += -inf * 1 = -inf"
+
+
+def test_a_nan_exponent_flows_on_even_with_a_negative_base():
+    assert math.isnan((Value(-2.0) ** Value(NAN)).data)  # once: "needs an integer exponent, not nan"
+    assert math.isnan((Value(2.0) ** NAN).data)  # once: "undefined (nan) at finite inputs (2)"
 
 
 # -- backward is all or nothing ------------------------------------------------------------------
