@@ -1,8 +1,7 @@
 """What the compiled loops of autograd/kernels.py check: the engine's refusals, in compiled form.
 
 The non-finite policy of autograd/floats.py (finite inputs giving inf or nan are refused, a nan
-already there flows on), the places where Python's own float arithmetic raises and C's does
-not, and the cheap test `_add` runs on every gradient passed back.
+already there flows on), and the cheap test `_add` runs on every gradient passed back.
 """
 
 from __future__ import annotations
@@ -27,17 +26,10 @@ def _operands_finite(values, operands, lo, hi) -> bool:
 
 @njit(cache=True, inline="always")
 def _pow_refused(x: float, y: float) -> bool:
-    """Where ops._check_pow raises: 0 to a negative power, a negative base to a non-integer one."""
+    """Where floats._check_pow raises: 0 to a negative power, a negative base to a finite non-whole one."""
     if x == 0.0 and y < 0.0:
         return True
-    return x < 0.0 and not (_finite(y) and math.floor(y) == y)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _python_pow(x: float, y: float):
-    """x ** y, and whether Python's float ** raises there (0 to a negative power; overflow): C's pow does not."""
-    r = x**y
-    return r, (x == 0.0 and y < 0.0) or (not _finite(r) and _finite(x) and _finite(y))
+    return x < 0.0 and _finite(y) and math.floor(y) != y
 
 
 @njit(cache=True, error_model="numpy")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from autograd.floats import EXP_MAX
@@ -29,7 +30,6 @@ from autograd.kernel_checks import (
     _finite,
     _operands_finite,
     _pow_refused,
-    _python_pow,
     _settle,
 )
 from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
@@ -140,7 +140,7 @@ def forward(codes, first, operands, values, start):
             if c == FUSED_DOT:
                 if _chain_refused(values, operands, j, first[i + 1]):
                     return i
-            elif _operands_finite(values, operands, j, j + 1 if c == POWER else first[i + 1]):
+            elif _operands_finite(values, operands, j, first[i + 1]):  # a constant operand (k, c) counts too
                 return i
         values[i] = v
     return OK
@@ -190,11 +190,10 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope_a, slope_b = y, x
             elif c == DIV:
                 slope_a, slope_b = 1.0 / y, -out / y
-            else:  # x ** y
-                r, raises = _python_pow(x, y - 1.0)
-                if raises:
-                    return i, 0
-                slope_a = y * r
+            else:  # x ** y; C's pow gives the infinity where ops.pow_of gives one
+                if x < 0.0:  # d/dy is undefined there: the rule raises, whatever comes from above
+                    return i, 1
+                slope_a = y * x ** (y - 1.0)
                 slope_b = out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
             if not _add(grads, a, slope_a * g, careful) and not _settle(
                     grads, a, slope_a * g, g, out, values, operands, j, end):
@@ -270,9 +269,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
             elif c == LOG:
                 slope = 1.0 / x
             elif c == SQRT:
-                if out == 0.0:  # Python's 0.5 / 0.0 raises ZeroDivisionError
-                    return i, 0
-                slope = 0.5 / out
+                slope = 0.5 / out  # inf at 0, as floats.divide gives
             elif c == SIN:
                 slope = math.cos(x) if _finite(x) else math.nan
             elif c == COS:
@@ -281,14 +278,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
             elif c == POWER:  # x ** k; k sits in the second operand, a recorded constant
                 k = values[operands[j + 1]]
-                if k == 0.0:
-                    slope = 0.0
-                else:
-                    r, raises = _python_pow(x, k - 1.0)
-                    if raises:
-                        return i, 0
-                    slope = k * r
-                end = j + 1  # k is part of the op, not an input the policy looks at
+                slope = k * x ** (k - 1.0) if k != 0.0 else 0.0
             else:
                 return i, 0
             if not _add(grads, a, slope * g, careful) and not _settle(
@@ -298,24 +288,58 @@ def _backward(codes, first, operands, values, grads, start, careful):
 
 
 @njit(cache=True)
-def replay(codes, first, operands, values, grads, start, output, wrt, grad_of_wrt):
-    """Forward, then backward from output, then d output / d wrt[m] into grad_of_wrt[m]: one call per run.
+def replay(codes, first, operands, values, grads, start, output, wrt, before, grad_of_wrt):
+    """One run: forward, then backward from the output; one call from Python.
 
-    Returns (OK, 0) or where a pass stopped: (slot, -1) for the forward pass, (slot, operand
-    position) for the backward pass. grad_of_wrt is only written when both passes went well.
+    `before` holds each wrt leaf's .grad. The backward pass starts each wrt slot from it, so a
+    leaf's gradient adds up path by path in backward()'s order, and `grads` ends holding the
+    leaves' new .grad. grad_of_wrt[m] gets this run's d output / d wrt[m] alone, from a pass
+    that starts every slot from 0; when every leaf held +0.0 that pass gives the totals too
+    (0.0 + a is a, to the bit), else a second pass starts from `before`.
+
+    Returns (OK, 0), or where a pass stopped: (slot, -1) in the forward pass, (slot, operand
+    position) in a backward pass. grad_of_wrt is written only when every pass went well.
     """
     failed = forward(codes, first, operands, values, start)
     if failed != OK:
         return failed, -1
-    grads[:] = 0.0
-    grads[output] = 1.0
-    failed, position = backward_unchecked(codes, first, operands, values, grads, start)
-    if failed != OK or not _all_finite(grads):  # something to look at closely: the checked pass, from the start
-        grads[:] = 0.0
-        grads[output] = 1.0
-        failed, position = backward(codes, first, operands, values, grads, start)
+    failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, True)
+    if failed != OK:
+        return failed, position
+    fresh = np.empty(len(wrt))  # this run's gradients alone; published only when all went well
+    for m in range(len(wrt)):
+        fresh[m] = grads[wrt[m]]
+    if not _all_positive_zero(before):  # the leaves' totals need a pass of their own
+        failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, False)
         if failed != OK:
             return failed, position
-    for m in range(len(wrt)):
-        grad_of_wrt[m] = grads[wrt[m]]
+    grad_of_wrt[:] = fresh
     return OK, 0
+
+
+@njit(cache=True)
+def _backward_from(codes, first, operands, values, grads, start, output, wrt, before, from_zero):
+    """The backward pass with d output / d output = 1 and each wrt slot starting from before (or 0)."""
+    grads[:] = 0.0
+    if not from_zero:
+        for m in range(len(wrt)):
+            grads[wrt[m]] = before[m]
+    grads[output] += 1.0
+    failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+    if failed == OK and _all_finite(grads):
+        return OK, 0
+    # Something to look at closely (a step refused, or an inf or nan): the checked pass, from the start.
+    grads[:] = 0.0
+    if not from_zero:
+        for m in range(len(wrt)):
+            grads[wrt[m]] = before[m]
+    grads[output] += 1.0
+    return backward(codes, first, operands, values, grads, start)
+
+
+@njit(cache=True)
+def _all_positive_zero(xs) -> bool:
+    for x in xs:
+        if x != 0.0 or math.copysign(1.0, x) < 0.0:
+            return False
+    return True

@@ -9,11 +9,16 @@ Recording is one walk over the graph in Python (`collect`), the only step that t
 Value; the rest are small compiled passes over the arrays it fills, each with a test showing
 the graph before and after (tests/test_tape.py):
 
-- `fold_constants`: an op node that depends on no `wrt` or `inputs` leaf cannot change
-  between runs, so it is recorded as a constant holding its current number;
 - `find_product_chains`: `s = s + w * x` written in a loop makes an add and a product per
-  term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order;
+  term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order.
+  Only a chain whose nodes were made one right after the other is fused: the eager backward
+  pass visits nodes newest first, so a node made in the middle of a chain would receive its
+  gradients, or pass on its own, at another point than the fused slot does (other bits, or
+  another error first);
 - `lay_out`: which node gets which slot, and the final arrays.
+
+Nothing is left out or folded away: the tape computes every op node of the graph, forward and
+backward, as `backward()` does, so it also raises wherever `backward()` would.
 """
 
 from __future__ import annotations
@@ -50,7 +55,6 @@ class Recording:
     wrt: np.ndarray  # int32, the slot of each wrt leaf, in the order given
     inputs: np.ndarray  # int32, the slot of each input leaf, in the order given
     fused: int = 0  # how many FUSED_DOT slots stand for add-and-product chains
-    folded: int = 0  # how many op nodes were folded into constants
 
 
 def check_leaves(what: str, leaves: object) -> list[Value]:
@@ -89,7 +93,7 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
     """
     found = [output, *dict.fromkeys(v for v in leaves if v is not output)]
     number = {v: i for i, v in enumerate(found)}
-    exponents: dict[ops.Op, int] = {}  # each x ** k (or xent[c]) op, and which of the exponent leaves is its k (or c)
+    constants: dict[ops.Op, int] = {}  # each op with a constant (x ** k, xent[c]), and which constant leaf is its own
     codes, data, created, first, operands = [], [], [], [0], []
     code_of = dict(CODES)
     code_of[None] = k.LEAF
@@ -111,12 +115,12 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
                     i = number[parent] = len(found)
                     found.append(parent)
                 operands.append(i)
-            if type(op) is ops.Power or type(op) is ops.CrossEntropy:  # -1, -2, ... until the walk's size is known
-                operands.append(-1 - exponents.setdefault(op, len(exponents)))
+            if op.constant is not None:  # numbered -1, -2, ... until the walk's size is known
+                operands.append(-1 - constants.setdefault(op, len(constants)))
         first.append(len(operands))
-    for op in exponents:  # the exponent leaves: made before everything, so sorted first
+    for op in constants:  # the constant leaves: made before everything, so sorted first
         codes.append(k.LEAF)
-        data.append(op.k if type(op) is ops.Power else float(op.target))
+        data.append(float(op.constant))
         created.append(-1)
         first.append(len(operands))
     operands = np.array(operands, np.int64)
@@ -126,11 +130,14 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
     return graph, {v: number[v] for v in [output, *leaves]}
 
 
+# The rows whose ops carry a constant (one op object per value, not kept in OPS): the kind of op,
+# its code, and how to make the op again from the constant (tape_errors.py does, to raise an error).
+WITH_CONSTANT = {ops.Power: (k.POWER, ops.power), ops.CrossEntropy: (k.XENT, lambda c: ops.xent(int(c)))}
+
+
 def _code_of_new_op(op: ops.Op) -> int:
-    if type(op) is ops.Power:
-        return k.POWER
-    if type(op) is ops.CrossEntropy:
-        return k.XENT
+    if type(op) in WITH_CONSTANT:
+        return WITH_CONSTANT[type(op)][0]
     raise TypeError(
         f"Tape: the op {op.name!r} is a custom op, which the tape cannot compile; use backward() for"
         " graphs with custom ops, or build this one from the table's ops"
@@ -142,81 +149,67 @@ def record(output: Value, wrt: list[Value], inputs: list[Value]) -> Recording:
     graph, number = collect(output, [*wrt, *inputs])
     order = np.argsort(graph.created, kind="stable")  # topological: every node after its operands
     named = np.array(list(dict.fromkeys(number[v] for v in [*wrt, *inputs])), np.int64)
-    live = fold_constants(order, graph.codes, graph.first, graph.operands, named)
-    uses = count_uses(graph.first, graph.operands, live)
-    running, product = find_product_chains(order, graph.codes, graph.first, graph.operands, live, uses)
+    uses = count_uses(graph.codes, graph.first, graph.operands)
+    running, product, joins = find_product_chains(order, graph.codes, graph.first, graph.operands, uses)
     slot, codes, first, operands, values, start = lay_out(
-        order, graph.codes, graph.first, graph.operands, graph.data, named, number[output], live, uses, running,
-        product)
+        order, graph.codes, graph.first, graph.operands, graph.data, named, number[output], running, product, joins)
     return Recording(
         codes=codes, first=first, operands=operands, values=values, start=start,
         output=int(slot[number[output]]),
         wrt=np.array([slot[number[v]] for v in wrt], np.int32),
         inputs=np.array([slot[number[v]] for v in inputs], np.int32),
         fused=int(np.sum(codes == k.FUSED_DOT)),
-        folded=int(np.sum((graph.codes != k.LEAF) & ~live)),
     )
 
 
 @njit(cache=True)
-def fold_constants(order, codes, first, operands, named):
-    """Which nodes can change between runs: the named leaves, and every op node that reads one.
-
-    The others (`live` False) are constants: leaves, and op nodes fed by constants only.
-    """
-    live = np.zeros(len(codes), np.bool_)
-    live[named] = True
-    for i in order:
-        if codes[i] != k.LEAF:
-            for m in range(first[i], first[i + 1]):
-                if live[operands[m]]:
-                    live[i] = True
-                    break
-    return live
-
-
-@njit(cache=True)
-def count_uses(first, operands, live):
-    """How many times each node is an operand of a live op node."""
-    uses = np.zeros(len(live), np.int64)
-    for i in range(len(live)):
-        if live[i]:
-            for m in range(first[i], first[i + 1]):
-                uses[operands[m]] += 1
+def count_uses(codes, first, operands):
+    """How many times each node is an operand of an op node."""
+    uses = np.zeros(len(codes), np.int64)
+    for i in range(len(codes)):
+        for m in range(first[i], first[i + 1]):
+            uses[operands[m]] += 1
     return uses
 
 
 @njit(cache=True)
-def find_product_chains(order, codes, first, operands, live, uses):
-    """Adds of the form `s + w * x` (or `w * x + s`) whose product feeds nothing else.
+def find_product_chains(order, codes, first, operands, uses):
+    """Adds of the form `s + w * x` (or `w * x + s`) whose product feeds nothing else, made right after it.
 
-    For such an add i: product[i] is its product node and running[i] its `s`. When `s` is
-    itself such an add that feeds only i, the two belong to one chain: `lay_out` gives only
-    the chain's last add a slot, a FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n].
+    For such an add i: product[i] is its product node and running[i] its `s`; joins[i] is
+    True when `s` is itself such an add, made right before the product and feeding only i:
+    then the two belong to one chain, and `lay_out` gives only the chain's last add a slot, a
+    FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n].
     """
-    running = np.full(len(codes), NONE, np.int64)
-    product = np.full(len(codes), NONE, np.int64)
+    n = len(codes)
+    rank = np.full(n, NONE, np.int64)  # the place of each op node in the order they were made
+    made = 0
     for i in order:
-        if not live[i] or codes[i] != k.ADD:
+        if codes[i] != k.LEAF:
+            rank[i] = made
+            made += 1
+    running = np.full(n, NONE, np.int64)
+    product = np.full(n, NONE, np.int64)
+    joins = np.zeros(n, np.bool_)
+    for i in order:
+        if codes[i] != k.ADD:
             continue
         a, b = operands[first[i]], operands[first[i] + 1]
         if a == b:
             continue
-        if codes[b] == k.MUL and live[b] and uses[b] == 1:
+        if codes[b] == k.MUL and uses[b] == 1 and rank[b] == rank[i] - 1:
             running[i], product[i] = a, b
-        elif codes[a] == k.MUL and live[a] and uses[a] == 1:
+        elif codes[a] == k.MUL and uses[a] == 1 and rank[a] == rank[i] - 1:
             running[i], product[i] = b, a
-    return running, product
+        else:
+            continue
+        s = running[i]
+        joins[i] = product[s] != NONE and uses[s] == 1 and rank[s] == rank[product[i]] - 1
+    return running, product, joins
 
 
 @njit(cache=True)
-def _continues(s, product, uses):
-    """Whether `s`, the running sum of a chain add, is itself the chain's previous add (then it gets no slot)."""
-    return s != NONE and product[s] != NONE and uses[s] == 1
-
-
-@njit(cache=True)
-def lay_out(order, codes, first, operands, data, named, output, live, uses, running, product):
+def lay_out(order, codes, first, operands, data, named, output, running, product, joins):
     """Give every needed node a slot and build the tape's arrays.
 
     Slots: the named leaves in the order given, then the constants the ops read (and the
@@ -229,9 +222,11 @@ def lay_out(order, codes, first, operands, data, named, output, live, uses, runn
     for i in order:
         if product[i] != NONE:
             inside[product[i]] = True
-            if _continues(running[i], product, uses):
+            if joins[i]:
                 inside[running[i]] = True
-    emitted = live & ~inside & (codes != k.LEAF)
+    emitted = ~inside & (codes != k.LEAF)
+    live = emitted.copy()  # what changes between runs: the op slots, and the named leaves fed anew
+    live[named] = True
     chain = np.empty(n, np.int64)  # scratch: the products of one chain, last first
     # Which constants the op slots read, and how long their operand lists are.
     needed = np.zeros(n, np.bool_)
@@ -239,9 +234,9 @@ def lay_out(order, codes, first, operands, data, named, output, live, uses, runn
     length = 0
     for i in order:
         if emitted[i]:
-            size = _chain(i, running, product, uses, chain)
+            size = _chain(i, running, product, joins, chain)
             if size:
-                needed[_start(i, running, product, uses)] = True
+                needed[_start(i, running, joins)] = True
                 for c in range(size):
                     needed[operands[first[chain[c]]]] = True
                     needed[operands[first[chain[c]] + 1]] = True
@@ -277,10 +272,10 @@ def lay_out(order, codes, first, operands, data, named, output, live, uses, runn
         new_first[s] = m
         if not emitted[i]:
             continue
-        size = _chain(i, running, product, uses, chain)
+        size = _chain(i, running, product, joins, chain)
         if size:
             new_codes[s] = k.FUSED_DOT
-            new_operands[m] = slot[_start(i, running, product, uses)]
+            new_operands[m] = slot[_start(i, running, joins)]
             m += 1
             for c in range(size - 1, -1, -1):  # the chain's first product first
                 new_operands[m] = slot[operands[first[chain[c]]]]
@@ -298,7 +293,7 @@ def lay_out(order, codes, first, operands, data, named, output, live, uses, runn
 
 
 @njit(cache=True)
-def _chain(i, running, product, uses, chain):
+def _chain(i, running, product, joins, chain):
     """The products of the chain ending at add i, last first, into `chain`; returns how many (0: no chain)."""
     if product[i] == NONE:
         return 0
@@ -307,15 +302,15 @@ def _chain(i, running, product, uses, chain):
     while True:
         chain[size] = product[node]
         size += 1
-        if not _continues(running[node], product, uses):
+        if not joins[node]:
             return size
         node = running[node]
 
 
 @njit(cache=True)
-def _start(i, running, product, uses):
+def _start(i, running, joins):
     """The term a chain ending at add i starts from (what `s` held before its first product)."""
     node = i
-    while _continues(running[node], product, uses):
+    while joins[node]:
         node = running[node]
     return running[node]

@@ -70,8 +70,10 @@ class Tape:
         self._read = list(slot)
         self._read_slots = np.array([slot[v] for v in self._read], dtype=np.int64)
         self._targets = list(dict.fromkeys(self.wrt))
-        self._target_positions = [self.wrt.index(v) for v in self._targets] if len(self._targets) < len(self.wrt) \
-            else None  # None: wrt has no repeats, so its gradients line up with the targets
+        self._target_slots = np.array([slot[v] for v in self._targets], dtype=np.int64)
+        position = {v: m for m, v in enumerate(self._targets)}
+        self._wrt_positions = np.array([position[v] for v in self.wrt], dtype=np.int64)  # wrt -> its target
+        self._grad_of_targets = np.zeros(len(self._targets))
         self._grad = np.zeros(len(self.wrt))
 
     @property
@@ -106,22 +108,18 @@ class Tape:
         `.grad` and not `tape.grad` change.
         """
         rec = self._load(inputs)
+        targets = self._targets
+        before = np.array([leaf.grad for leaf in targets], dtype=np.float64)
         failed, position = self._k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
-                                          rec.output, rec.wrt, self._grad)
+                                          rec.output, self._target_slots, before, self._grad_of_targets)
         if failed != self._k.OK:
             self._raise(failed, position)
-        out = self.output.data = float(rec.values[rec.output])
-        added = self._grad.tolist()
-        if self._target_positions is not None:
-            added = [added[m] for m in self._target_positions]
-        targets = self._targets
-        totals = [leaf.grad + g for leaf, g in zip(targets, added)]
-        if [t for t in totals if t - t != 0.0]:  # an inf or nan: refused if it began with this addition
-            from autograd.tape_errors import check_accumulation
-
-            check_accumulation(targets, added)  # before anything is written: all or nothing
-        for leaf, total in zip(targets, totals):
+        # Each wrt leaf's .grad added up path by path, as backward() adds it: the kernel started
+        # each leaf's slot from its .grad. Nothing above this line changed a leaf or tape.grad.
+        for leaf, total in zip(targets, self._grads[self._target_slots].tolist()):
             leaf.grad = total
+        self._grad = self._grad_of_targets[self._wrt_positions]
+        out = self.output.data = float(rec.values[rec.output])
         return out
 
     def _load(self, inputs: Sequence[float] | np.ndarray | None) -> Any:

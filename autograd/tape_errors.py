@@ -11,13 +11,13 @@ import numpy as np
 
 from autograd import kernels as k
 from autograd import ops
-from autograd.floats import refuse_non_finite
 from autograd.graph import refuse_non_finite_gradient, slopes_of
 from autograd.nodes import apply
-from autograd.record import CODES, Recording
+from autograd.record import CODES, WITH_CONSTANT, Recording
 from autograd.value import Value
 
 OP_OF_CODE = {code: op for op, code in CODES.items()}
+MAKE_FROM_CONSTANT = dict(WITH_CONSTANT.values())  # code -> the op for a constant
 
 
 def _operands(rec: Recording, i: int) -> tuple[list[int], list[float]]:
@@ -40,10 +40,8 @@ def raise_forward_error(rec: Recording, i: int) -> None:
         total = leaves[0]
         for w, x in zip(leaves[1::2], leaves[2::2]):
             total = total + w * x
-    elif code == k.POWER:
-        leaves[0] ** numbers[1]
-    elif code == k.XENT:  # the class is the last operand, part of the op
-        apply(ops.xent(int(numbers[-1])), *leaves[:-1])
+    elif code in MAKE_FROM_CONSTANT:  # x ** k, xent[c]: the constant is the last operand, part of the op
+        apply(MAKE_FROM_CONSTANT[code](numbers[-1]), *leaves[:-1])
     else:
         apply(OP_OF_CODE[code], *leaves)
     raise _disagree(rec, i, "forward pass")
@@ -62,21 +60,11 @@ def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: in
             pair = (position - 1) // 2 * 2 + 1
             op, args, which = ops.MUL, numbers[pair : pair + 2], (position - 1) % 2
             out = args[0] * args[1]
-    elif code == k.POWER:
-        op, args, out, which = ops.power(numbers[1]), numbers[:1], float(rec.values[i]), 0
-    elif code == k.XENT:
-        op, args, out, which = ops.xent(int(numbers[-1])), numbers[:-1], float(rec.values[i]), position
+    elif code in MAKE_FROM_CONSTANT:
+        op, args, out, which = MAKE_FROM_CONSTANT[code](numbers[-1]), numbers[:-1], float(rec.values[i]), position
     else:
         op, args, out, which = OP_OF_CODE[code], numbers, float(rec.values[i]), position
     slope = slopes_of(op, args, out)[which]
     before = float(grads[slots[position]])
-    refuse_non_finite_gradient(op.name, args, out, upstream, slope, before)
+    refuse_non_finite_gradient(op, args, out, upstream, slope, before)
     raise _disagree(rec, i, "backward pass")
-
-
-def check_accumulation(leaves: list[Value], added: list[float]) -> None:
-    """Adding a run's gradients into the wrt leaves' .grad gave an inf or nan: refuse one that began there."""
-    for leaf, g in zip(leaves, added):
-        total = leaf.grad + g
-        if total - total != 0.0:
-            refuse_non_finite(f"Tape.run, adding the gradient to .grad of {leaf!r}", (leaf.grad, g), total)
