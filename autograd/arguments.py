@@ -10,13 +10,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from autograd.value import Value
-
-
-def shown(x: Any) -> str:
-    """A short description of x for an error message: its type and, cut to 40 characters, its repr."""
-    text = repr(x)
-    return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+from autograd.value import Value, shown
 
 
 def sequence(who: str, what: str, xs: Any) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from itertools import count
 from typing import Any
@@ -10,6 +11,19 @@ from autograd import ops
 from autograd.ops import Op
 
 Operand = Any  # a Value or a real number
+
+
+def shown(x: Any) -> str:
+    """x for an error message: its type and its repr cut to 40 characters (an enormous int by its size).
+
+    >>> shown("abc"), shown(10**400)
+    ("str 'abc'", 'int of about 401 digits')
+    """
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**40:
+        # repr would fill the message, and past 4300 digits Python refuses to write it at all.
+        return f"int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def to_float(x: Any, what: str = "Value()") -> float:
@@ -24,16 +38,13 @@ def to_float(x: Any, what: str = "Value()") -> float:
         try:
             return float(x)
         except OverflowError:  # an int past float range (~1.8e308) has no float
-            digits = len(str(abs(x))) if isinstance(x, int) else None
-            size = f"an int of {digits} digits" if digits else repr(x)
-            raise OverflowError(f"{what} got {size}, too large for a float (largest ~1.8e308)") from None
+            raise OverflowError(f"{what} got an {shown(x)}, too large for a float (largest ~1.8e308)") from None
     # NumPy size-1 arrays and np.bool_, without importing NumPy here.
     dtype = getattr(x, "dtype", None)
     if dtype is not None and getattr(x, "size", None) == 1 and dtype.kind in "biuf":
         return float(x.item())
-    shown = repr(x) if len(repr(x)) <= 40 else repr(x)[:37] + "..."
     hint = "; use the Value itself as an operand" if isinstance(x, Value) else ""
-    raise TypeError(f"{what} needs a real number, got {type(x).__name__} {shown}{hint}")
+    raise TypeError(f"{what} needs a real number, got {shown(x)}{hint}")
 
 
 class Value:

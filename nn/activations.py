@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autograd import Value
-from nn.checks import short_repr
+from nn.checks import shown
 
 
 def _linear(z: Value) -> Value:
@@ -33,7 +33,7 @@ def get_activation(name: str | Callable[[Value], Value]) -> Callable[[Value], Va
         return name
     choices = ", ".join(repr(n) for n in ACTIVATIONS)
     if not isinstance(name, str):
-        got = f"{type(name).__name__} {short_repr(name)}"
+        got = shown(name)
         raise TypeError(f"activation must be a name ({choices}) or a function of a Value, got {got}")
     try:
         return ACTIVATIONS[name]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.value import to_float
+from autograd.value import shown, to_float
 
 
 def real_number(x: Any, what: str) -> float:
@@ -22,7 +22,7 @@ def real_number(x: Any, what: str) -> float:
     try:
         return to_float(x, what)
     except OverflowError:
-        raise OverflowError(f"{what}: {_describe_huge(x)} is too large for a float (max ~1.8e308)") from None
+        raise OverflowError(f"{what}: an {shown(x)} is too large for a float (max ~1.8e308)") from None
 
 
 def finite_number(x: Any, what: str) -> float:
@@ -43,30 +43,10 @@ def finite_number(x: Any, what: str) -> float:
     try:
         number = to_float(x, what)
     except OverflowError:
-        raise ValueError(f"{what} must be a finite number, got {_describe_huge(x)}, too large for a float") from None
+        raise ValueError(f"{what} must be a finite number, got an {shown(x)}, too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number, got {number!r}")
     return number
-
-
-def short_repr(x: Any, limit: int = 40) -> str:
-    """repr(x), cut to `limit` characters so an error message stays one line.
-
-    >>> short_repr(list(range(100)))
-    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11...'
-    """
-    shown = repr(x)
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
-
-
-def _describe_huge(x: Any) -> str:
-    # Not repr(x): a 400-digit int would fill the message.
-    if isinstance(x, int):
-        try:
-            return f"an int of {len(str(abs(x)))} digits"
-        except ValueError:  # Python refuses to write out an int of more than 4300 digits
-            return "an int of more than 4300 digits"
-    return f"a {type(x).__name__}"
 
 
 def number_array(x: Any, what: str, ndim: int | None = None, stored: bool = False) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 
 from autograd import Value, ops, sum_values
 from autograd.nodes import apply, constant
-from nn.checks import real_number, short_repr
+from nn.checks import real_number, shown
 from nn.multiclass import cross_entropy
 
 
@@ -31,7 +31,7 @@ def _as_values(items: Any, what: str, loss: str) -> list[Any]:
     if isinstance(items, (Value, numbers.Real)) or getattr(items, "ndim", None) == 0:  # ndim: NumPy scalars
         items = [items]
     elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        got = f"{type(items).__name__} {short_repr(items)}"
+        got = shown(items)
         raise TypeError(f"{loss}: {what} must be a list of numbers or Values, got {got}")
     return [x if isinstance(x, Value) else constant(real_number(x, f"{loss}: {what}[{i}]"))
             for i, x in enumerate(items)]

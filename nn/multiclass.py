@@ -16,13 +16,13 @@ import numpy as np
 
 from autograd import Value, ops, sum_values
 from autograd.nodes import apply, constant
-from nn.checks import real_number, short_repr
+from nn.checks import real_number, shown
 
 
 def _logits(items: Any, who: str, where: str = "logits") -> list[Value]:
     """One example's logits as a list of Values (numbers made constants), with errors naming `who`."""
     if isinstance(items, (Value, str, bytes)) or not hasattr(items, "__iter__") or getattr(items, "ndim", 1) == 0:
-        got = f"{type(items).__name__} {short_repr(items)}"
+        got = shown(items)
         raise TypeError(f"{who}: {where} must be a list of numbers or Values (one per class), got {got}")
     zs = []
     for i, z in enumerate(items):
@@ -47,7 +47,7 @@ def _class_index(target: Any, classes: int, who: str) -> int:
         index = operator.index(target)  # int and NumPy integers; not floats, even 1.0
     except TypeError:
         hint = f" (use int({target!r}) if your labels are floats)" if isinstance(target, float) else ""
-        got = f"{type(target).__name__} {short_repr(target)}"
+        got = shown(target)
         raise TypeError(f"{who}: a target must be an int class index, got {got}{hint}") from None
     if not 0 <= index < classes:
         raise ValueError(
@@ -86,7 +86,7 @@ def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -
     """
     who = "cross_entropy"
     if reduction not in ("mean", "sum"):
-        raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {short_repr(reduction)}")
+        raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {shown(reduction)}")
     if isinstance(target, (list, tuple)) or getattr(target, "ndim", 0) > 0:  # a batch: one target per example
         return _batch(logits, target, reduction, who)
     zs = _logits(logits, who)
@@ -95,7 +95,7 @@ def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -
 
 def _batch(logits: Any, targets: Any, reduction: str, who: str) -> Value:
     if isinstance(logits, (Value, str, bytes)) or not hasattr(logits, "__iter__") or getattr(logits, "ndim", 1) == 0:
-        got = f"{type(logits).__name__} {short_repr(logits)}"
+        got = shown(logits)
         raise TypeError(f"{who}: with a list of targets, logits must be a list of examples' logits, got {got}")
     logits = list(logits)
     if len(logits) and isinstance(logits[0], (Value, numbers.Real)):
