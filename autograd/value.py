@@ -17,11 +17,13 @@ def shown(x: Any) -> str:
     """x for an error message: its type and its repr cut to 40 characters (an enormous int by its size).
 
     >>> shown("abc"), shown(10**400)
-    ("str 'abc'", 'int of about 401 digits')
+    ("str 'abc'", 'int of 401 digits')
     """
-    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**40:
-        # repr would fill the message, and past 4300 digits Python refuses to write it at all.
-        return f"int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**40:  # repr would fill the message
+        try:
+            return f"int of {len(str(abs(x)))} digits"
+        except ValueError:  # Python refuses to write out an int of more than 4300 digits
+            return f"int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
     text = repr(x)
     return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from nn.checks import finite_number, short_repr
+from nn.checks import finite_number, shown
 
 
 class Setting:
@@ -62,7 +62,7 @@ def _pair_of_betas(what: str, betas: Any) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list, np.ndarray)):
         raise TypeError(f"{what} must be a pair of numbers in [0, 1) such as (0.9, 0.999), got {type(betas).__name__}")
     if len(betas) != 2:
-        raise ValueError(f"{what} must be a pair of numbers in [0, 1), got {len(betas)} numbers: {short_repr(betas)}")
+        raise ValueError(f"{what} must be a pair of numbers in [0, 1), got {len(betas)} numbers: {shown(betas)}")
     return _fraction_below_one(f"{what}[0]", betas[0]), _fraction_below_one(f"{what}[1]", betas[1])
 
 
