@@ -97,14 +97,21 @@ def listing(tape: Any, max_lines: int = 80) -> str:
     # Only the steps shown are written out: a tape can have a million.
     forward = [steps(rec, i)[0] for i in range(rec.start, rec.start + min(ops, max_lines))]
     backward = [f"{_grad(rec.output)} = 1"]
+    cut = False
     for i in range(len(rec.codes) - 1, rec.start - 1, -1):
         if len(backward) >= max_lines:
+            cut = True
             break
         backward += steps(rec, i)[1]
+    parts = [
+        ("leaves", leaves, f"({rec.start:,} leaves in all)" if rec.start > max_lines else None),
+        ("forward", forward, f"({ops:,} ops in all)" if ops > max_lines else None),
+        ("backward", backward, "(and the rest, op by op)" if cut or len(backward) > max_lines else None),
+    ]
     text = [repr(tape)]
-    for title, lines, total in (("leaves", leaves, rec.start), ("forward", forward, ops), ("backward", backward, None)):
+    for title, lines, more in parts:
         text.append(f"{title}:")
         text += ["  " + line for line in lines[:max_lines]]
-        if (total or 0) > max_lines or (total is None and len(lines) > max_lines):
-            text.append(f"  ... ({total:,} in all)" if total else "  ...")
+        if more:
+            text.append(f"  ... {more}")
     return "\n".join(text)

@@ -30,6 +30,7 @@ from numba import njit
 
 from autograd import kernels as k
 from autograd import ops
+from autograd.arguments import values
 from autograd.value import Value
 
 # The op code of every row of the op table. tests/test_tape.py fails for a row missing here.
@@ -59,12 +60,8 @@ class Recording:
 
 def check_leaves(what: str, leaves: object) -> list[Value]:
     """`leaves` as a list of leaf Values, or an error naming the position of the first that is not."""
-    if isinstance(leaves, Value) or not hasattr(leaves, "__iter__"):
-        raise TypeError(f"Tape: {what} must be a list of leaf Values, got {type(leaves).__name__}")
-    leaves = list(leaves)
+    leaves = values("Tape", what, leaves)
     for i, leaf in enumerate(leaves):
-        if not isinstance(leaf, Value):
-            raise TypeError(f"Tape: {what}[{i}] must be a Value, got {type(leaf).__name__} {leaf!r:.40}")
         if leaf._op is not None:
             raise ValueError(
                 f"Tape: {what}[{i}] is not a leaf (it was made by {leaf.op!r}); only leaves (parameters,"

@@ -170,14 +170,25 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
+        self._update(shrink=1.0)
+
+    def _update(self, shrink: float) -> None:
+        """Multiply each parameter by `shrink` (AdamW's decay; 1.0 for Adam), then take Adam's step.
+
+        In PyTorch's order of operations (torch.optim.Adam and AdamW share it), so that the
+        two agree step for step.
+        """
         lr, (b1, b2), eps = self.lr, self.betas, self.eps  # read once: each read of a Setting is a call
         self.t += 1
-        correction1, correction2 = 1.0 - b1**self.t, 1.0 - b2**self.t
+        step_size = lr / (1.0 - b1**self.t)  # the bias corrections of m and v, as PyTorch applies them
+        root_correction2 = (1.0 - b2**self.t) ** 0.5
         for i, p in enumerate(self.params):
             g = p.grad
+            if shrink != 1.0:
+                p.data *= shrink
             self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-            self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
-            p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
+            self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * (g * g)
+            p.data -= step_size * (m / (math.sqrt(v) / root_correction2 + eps))
 
 
 class AdamW(Adam):
@@ -203,15 +214,4 @@ class AdamW(Adam):
 
     def step(self) -> None:
         """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
-        lr, (b1, b2), eps = self.lr, self.betas, self.eps  # read once: each read of a Setting is a call
-        shrink = 1.0 - lr * self.weight_decay
-        self.t += 1
-        # PyTorch's order of operations, so that the two agree to the last bits or nearly.
-        step_size = lr / (1.0 - b1**self.t)
-        root_correction2 = (1.0 - b2**self.t) ** 0.5
-        for i, p in enumerate(self.params):
-            g = p.grad
-            p.data *= shrink
-            self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-            self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * (g * g)
-            p.data -= step_size * (m / (math.sqrt(v) / root_correction2 + eps))
+        self._update(shrink=1.0 - self.lr * self.weight_decay)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import nn
 from autograd import Value, grad
 from nn import AdamW, cross_entropy, softmax
 from nn.reference import softmax_cross_entropy
@@ -119,12 +120,15 @@ def test_softmax_values_and_jacobian_match_torch(zs, data):
         {"lr": 0.5, "betas": (0.5, 0.6), "eps": 1e-3, "weight_decay": 0.3},
     ],
 )
-def test_adamw_matches_torch_step_for_step(settings_):
+@pytest.mark.parametrize("which", ["AdamW", "Adam"])
+def test_adam_and_adamw_match_torch_step_for_step(settings_, which):
     rng = np.random.RandomState(5)
     start = rng.normal(size=6)
     values = [Value(x) for x in start]
     tensor = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    ours, theirs = AdamW(values, **settings_), torch.optim.AdamW([tensor], **settings_)
+    if which == "Adam":  # Adam has no weight decay
+        settings_ = {k: v for k, v in settings_.items() if k != "weight_decay"}
+    ours, theirs = getattr(nn, which)(values, **settings_), getattr(torch.optim, which)([tensor], **settings_)
     for step in range(300):
         g = rng.normal(size=6) * (100.0 if step % 17 == 0 else 1.0)  # now and then a large gradient
         g[step % 6] = 0.0  # and a zero one

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn import MLP, SGD, Adam
+from nn import MLP, SGD, Adam, AdamW
 
 NAN, INF = float("nan"), float("inf")
 
@@ -199,3 +200,17 @@ def test_a_model_instead_of_its_parameters_is_refused_with_the_fix():
 def test_something_other_than_a_list_of_values_is_refused_naming_its_type(params, got):
     with pytest.raises(TypeError, match=f"Adam needs a list of Values such as model.parameters\\(\\), got {got}"):
         Adam(params)
+
+
+def test_adamw_without_weight_decay_is_adam_to_the_bit():
+    # One update serves both: once two formulas, apart in the last bits in 14 of 200 runs.
+    rng = random.Random(3)
+    start = [rng.uniform(-2, 2) for _ in range(5)]
+    a, b = [Value(x) for x in start], [Value(x) for x in start]
+    adam, adamw = Adam(a, lr=0.05), AdamW(b, lr=0.05, weight_decay=0.0)
+    for _ in range(200):
+        for p, q in zip(a, b):
+            p.grad = q.grad = rng.gauss(0.0, 1.0)
+        adam.step()
+        adamw.step()
+    assert [p.data for p in a] == [q.data for q in b]

@@ -474,3 +474,13 @@ def test_the_readme_shows_the_listing_the_tape_prints():
     block = readme.read_text().split(">>> print(Tape((a * b).tanh(), wrt=[a, b]))\n", 1)[1].split("```", 1)[0]
     a, b = Value(2.0), Value(3.0)
     assert block.rstrip("\n") == str(Tape((a * b).tanh(), wrt=[a, b]))
+
+
+def test_a_long_listing_says_where_each_part_is_cut():
+    x = Value(0.5)
+    y = x
+    for _ in range(50):
+        y = y.tanh()
+    text = Tape(y, wrt=[x]).listing(max_lines=10)
+    assert "  ... (50 ops in all)" in text and "  ... (and the rest, op by op)" in text
+    assert text.count("\n  g") == 10  # the backward part: ten lines, then the mark
