@@ -11,6 +11,7 @@ from typing import Any
 import graphviz
 
 from autograd.arguments import count, shown, values
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -143,5 +144,4 @@ def render(dot: graphviz.Digraph, path: str | Path, format: str | None = None) -
         picture = dot.pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise GraphvizNotInstalled(INSTALL_HINT) from None
-    path.write_bytes(picture)
-    return str(path)
+    return str(write_atomically("render", path, picture))

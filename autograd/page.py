@@ -18,6 +18,7 @@ from typing import Any
 import graphviz
 
 from autograd.draw import INSTALL_HINT, GraphvizNotInstalled
+from autograd.files import write_atomically
 
 
 def graph_svg(dot: graphviz.Digraph, min_scale: float = 0.6, max_scale: float = 1.6) -> str:
@@ -68,10 +69,8 @@ class Page:
         self.height = height  # pixels for the notebook iframe
 
     def save(self, path: str | Path) -> str:
-        """Write the page to `path` (UTF-8) and return the path as a str."""
-        path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
-        return str(path)
+        """Write the page to `path` (UTF-8, all at once: autograd/files.py) and return the path as a str."""
+        return str(write_atomically("Page.save", path, self.html.encode("utf-8")))
 
     def _repr_html_(self) -> str:
         # Notebook front ends treat scripts in an output differently (some run them only in a

@@ -187,3 +187,35 @@ def test_explain_backward_matches_what_backward_computes():
     y.backward()
     assert totals["x"] == x.grad and totals["w"] == w.grad
     assert "tanh" in str(steps)
+
+
+def test_render_and_page_save_leave_the_old_file_whole_when_writing_fails(tmp_path, monkeypatch):
+    # Both write through autograd/files.py: the bytes go to a temporary file that replaces the
+    # old one only once complete, so a failure part way leaves the previous picture or page.
+    from autograd import files
+    from autograd.page import Page
+
+    picture, page = tmp_path / "g.svg", tmp_path / "p.html"
+    picture.write_text("old picture")
+    page.write_text("old page")
+    dot = draw_dot(Value(1.0))
+    monkeypatch.setattr(dot, "pipe", lambda format: b"<svg>new</svg>")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        render(dot, picture)
+    with pytest.raises(OSError, match="No space left"):
+        Page("<html>new</html>", data=None).save(page)
+    assert picture.read_text() == "old picture" and page.read_text() == "old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg", "p.html"]  # no temporary file left
+    monkeypatch.undo()
+    monkeypatch.setattr(dot, "pipe", lambda format: b"<svg>new</svg>")
+    assert open(render(dot, picture)).read() == "<svg>new</svg>"
+
+
+def test_render_to_a_folder_says_to_give_a_file_name(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"render: .* is a folder; give a file name inside it"):
+        render(draw_dot(Value(1.0)), tmp_path, format="svg")
