@@ -1,6 +1,6 @@
 """The compiled loops behind `Tape`: the op table once more, as one if/elif over op codes.
 
-A recorded graph is four flat arrays (see `autograd/tape.py`): `codes[i]` the op of slot i,
+A recorded graph is four flat arrays (laid out by `autograd/record.py`): `codes[i]` the op of slot i,
 its operands `operands[first[i]:first[i + 1]]` (slot numbers), `values` and `grads`. Leaves
 come first; every op slot comes after its operands, in the order the eager engine made them.
 
@@ -11,7 +11,7 @@ order give the same bits, and `tests/test_tape.py` checks each op against the ta
 
 Numba compiles these functions to machine code on first use and caches the result on disk.
 Errors cannot carry a message out of compiled code, so a loop that meets a bad number stops
-and returns the slot (and operand) where it happened; `autograd/tape.py` then asks the op
+and returns the slot (and operand) where it happened; `autograd/tape_errors.py` then asks the op
 table itself what the eager engine would raise there.
 """
 
@@ -131,7 +131,7 @@ def forward(codes, first, operands, values, start):
                 exps += math.exp(values[operands[logit]] - top)
             v = (top - values[operands[j + int(values[operands[last]])]]) + math.log(exps)
         else:
-            return i  # a code this loop does not know: tape.py refuses such graphs when recording
+            return i  # a code this loop does not know: record.py refuses such graphs when recording
         if refused:
             return i
         if not _finite(v):

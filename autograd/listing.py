@@ -10,6 +10,7 @@ from typing import Any
 
 from autograd import kernels as k
 from autograd.draw import number_text
+from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
 
 # Forward: how slot o is computed from its operands a, b. Backward: what each operand gets.
 ONE_INPUT = {
@@ -30,7 +31,12 @@ TWO_INPUTS = {
     k.MUL: ("{a} * {b}", "{go} * {b}", "{go} * {a}"),
     k.DIV: ("{a} / {b}", "{go} * (1 / {b})", "{go} * (-{o} / {b})"),
     k.POW: ("{a} ** {b}", "{go} * {b} * {a}**({b} - 1)", "{go} * {o} * log({a})"),
-    k.BCE: ("bce({a}, {b})", "{go} * ({a} - {b}) / ({a} * (1 - {a}))", "{go} * (log(1 - {a}) - log({a}))"),
+    # bce's floors, as in autograd/ops.py: the spread a(1 - a) at least BCE_EPS, each log at least BCE_LOG_FLOOR
+    k.BCE: (
+        "bce({a}, {b})",
+        "{go} * ({a} - {b}) / max({a} * (1 - {a}), " + repr(BCE_EPS) + ")",
+        "{go} * (max(log(1 - {a}), FLOOR) - max(log({a}), FLOOR))".replace("FLOOR", number_text(BCE_LOG_FLOOR)),
+    ),
 }
 
 

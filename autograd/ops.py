@@ -128,12 +128,12 @@ RELU = _builtin(
     "relu",
     lambda x: 0.0 if x <= 0.0 else x,  # not `x if x > 0 else 0`: that turns nan into 0
     lambda x, out: _step(x),
-    "max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0 by convention)",
+    "max(0, x); d/dx = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0 by convention), nan at nan",
 )
 SQRT = _builtin("sqrt", _sqrt, lambda x, out: divide(0.5, out), "sqrt x for x >= 0; d/dx = 1/(2 sqrt x) (inf at 0)")
 SIN = _builtin("sin", _sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
 COS = _builtin("cos", _cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
-ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention)")
+ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention), nan at nan")
 
 
 def _pow_exponent_slope(base: Any, out: Any) -> Any:

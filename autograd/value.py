@@ -183,7 +183,7 @@ class Value:
         return nodes.unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0 (0 at the kink)."""
+        """max(0, x); d/dx = 1 for x > 0, 0 for x <= 0 (0 at the kink), nan at nan."""
         return nodes.unary(ops.RELU, self)
 
     def sqrt(self) -> Value:

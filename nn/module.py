@@ -61,6 +61,7 @@ class Module:
         for name, p in named.items():
             p.data = numbers[name]
 
+
 def _few(names: list[str], limit: int = 4) -> str:
     if not names:
         return "none"
