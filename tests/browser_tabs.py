@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from demos import browser as chromium
@@ -35,3 +36,11 @@ class Watched:
 
     def open(self, path: Path) -> None:
         self.tab.goto(path.resolve().as_uri())
+
+
+def watch(watched: Watched) -> Iterator[Watched]:
+    """Hand a test its tab; when the test ends, close the tab and fail on any script error or remote request."""
+    yield watched
+    problems = watched.problems()
+    watched.tab.close()
+    assert not problems, problems

@@ -19,10 +19,9 @@ import numpy as np
 import pytest
 
 from autograd.draw import number_text
-from demos import browser as chromium
 from demos.explorer import explorer_page, predicted_class
 from demos.explorer_runs import record_two_moons, record_yin_yang
-from tests.browser_tabs import REQUIRED, WHY_NOT, Watched
+from tests.browser_tabs import REQUIRED, WHY_NOT, Watched, watch
 from tests.explorer_cases import engine_boxes, network_outputs
 
 pytestmark = pytest.mark.skipif(WHY_NOT is not None and not REQUIRED, reason=WHY_NOT or "")
@@ -76,21 +75,9 @@ def pages(tmp_path_factory):
     return built
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if WHY_NOT is not None:  # only reached when REQUIRE_BROWSER is set
-        pytest.fail(f"REQUIRE_BROWSER is set, but {WHY_NOT}")
-    with chromium.launch() as launched:
-        yield launched
-
-
 @pytest.fixture
 def tab(browser):
-    watched = ExplorerTab(browser)
-    yield watched
-    problems = watched.problems()
-    watched.tab.close()
-    assert not problems, problems
+    yield from watch(ExplorerTab(browser))
 
 
 def assert_shows_engine_numbers(tab: ExplorerTab, run: str, recording, index: int, point: int) -> None:

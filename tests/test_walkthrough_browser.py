@@ -17,8 +17,7 @@ import pytest
 
 from autograd import Value, explain_backward, walkthrough
 from autograd.draw import number_text
-from demos import browser as chromium
-from tests.browser_tabs import REQUIRED, WHY_NOT, Watched
+from tests.browser_tabs import REQUIRED, WHY_NOT, Watched, watch
 from tests.walkthrough_cases import GRAPHS, draw_dot_texts, states
 
 pytestmark = pytest.mark.skipif(WHY_NOT is not None and not REQUIRED, reason=WHY_NOT or "")
@@ -55,21 +54,9 @@ class WalkthroughTab(Watched):
         return {name: tuple(box) for name, box in (frame or self.tab).evaluate(READ_BOXES).items()}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if WHY_NOT is not None:  # only reached when REQUIRE_BROWSER is set
-        pytest.fail(f"REQUIRE_BROWSER is set, but {WHY_NOT}")
-    with chromium.launch() as launched:
-        yield launched
-
-
 @pytest.fixture
 def tab(browser):
-    watched = WalkthroughTab(browser)
-    yield watched
-    problems = watched.problems()
-    watched.tab.close()
-    assert not problems, problems
+    yield from watch(WalkthroughTab(browser))
 
 
 @pytest.mark.parametrize("name", list(GRAPHS))
