@@ -64,8 +64,9 @@ class Value:
     # The parents live in two slots (`_left`, `_right`) for the one- and two-input ops that
     # make up nearly every graph, and in a tuple (`_many`) only for the others: a tuple per
     # node would be a second object for Python's garbage collector to track, and that alone
-    # made building a graph half again slower (see bench/, workload W1).
-    __slots__ = ("_index", "_left", "_many", "_op", "_right", "_seen_by", "data", "grad", "label")
+    # made building a graph half again slower (see bench/, workload W1). `_grad_before` is
+    # where backward keeps a leaf's gradient from before the pass, in case the pass fails.
+    __slots__ = ("_grad_before", "_index", "_left", "_many", "_op", "_right", "_seen_by", "data", "grad", "label")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):

@@ -188,6 +188,23 @@ def test_failed_backward_leaves_every_leaf_gradient_as_it_was():
     assert w.grad == 0.5
 
 
+def test_failed_backward_restores_leaves_reached_through_every_kind_of_node():
+    # Leaves reached by a one-input op, a two-input op, an n-ary op and along two paths each get
+    # back what they held, -0.0 included; the failing node is the oldest, so it fails last.
+    from autograd import sum_values
+
+    x, e = Value(-2.0), Value(2.0)
+    failing = x**e
+    a, b, c, d = Value(1.0), Value(2.0), Value(3.0), Value(4.0)
+    a.grad, b.grad, c.grad, d.grad = -0.0, 1.5, -2.5, 7.0
+    y = failing + a.exp() + b * c + sum_values([c, d, a]) + (d * d).tanh()
+    with pytest.raises(ValueError):
+        y.backward()
+    signed = [(v.grad, math.copysign(1.0, v.grad)) for v in (a, b, c, d)]
+    assert signed == [(0.0, -1.0), (1.5, 1.0), (-2.5, -1.0), (7.0, 1.0)]
+    assert (x.grad, e.grad) == (0.0, 0.0)
+
+
 # -- custom ops: what the derivative rule returns is checked ----------------------------------
 
 
