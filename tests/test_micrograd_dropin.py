@@ -85,7 +85,8 @@ def weights_of(model) -> list[float]:
 
 
 def test_without_seed_mlp_draws_micrograds_weights_from_the_global_random(restore_global_generators):
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+    oracle = "micrograd is this test's oracle: pip install micrograd==0.1.0 (make test installs it)"
+    micrograd_nn = pytest.importorskip("micrograd.nn", reason=oracle)
     random.seed(1337)
     expected = micrograd_nn.MLP(2, [16, 16, 1])
     random.seed(1337)
