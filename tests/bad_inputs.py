@@ -117,6 +117,19 @@ def cases(targets: Iterable[Target], known: Mapping[str, str], not_run: Mapping[
     return params
 
 
+def run_case(target: Target, slot: Slot, bad_name: str, request: Any) -> None:
+    """One zoo case: put the bad value in the slot, call the target and check what happened."""
+    if target.in_folder:
+        request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))
+    bad = BY_NAME[bad_name]
+    args = target.make_args()
+    slot.put(args, bad.make())
+    check_outcome(
+        lambda: target.call(args), bad, (*target.names, slot.label.split("[")[0]), slot.expect.get(bad.name, "either"),
+        data=slot.data, state=(lambda: target.state(args)) if target.state is not None else None,
+    )
+
+
 def numbers_in(result: Any) -> list[float]:
     """Every float a result holds: a Value's data, numbers, arrays, lists, dicts, a model's parameters."""
     if isinstance(result, Value):

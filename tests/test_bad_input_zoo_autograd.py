@@ -26,7 +26,7 @@ from autograd import (
     topological_order,
     walkthrough,
 )
-from tests.bad_inputs import NUMPY_NUMBERS_WORK, Target, arg, cases, check_outcome, item
+from tests.bad_inputs import NUMPY_NUMBERS_WORK, Target, arg, cases, item, run_case
 
 HAVE_DOT = shutil.which("dot") is not None
 
@@ -135,15 +135,7 @@ def _grad(args):
 
 @pytest.mark.parametrize(("target", "slot", "bad_name"), cases(TARGETS, {}, {}))
 def test_every_engine_function_handles_every_bad_input(target, slot, bad_name, request):
-    from tests.bad_inputs import BY_NAME
-
-    if target.in_folder:
-        request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))
-    bad = BY_NAME[bad_name]
-    args = target.make_args()
-    slot.put(args, bad.make())
-    check_outcome(lambda: target.call(args), bad, (*target.names, slot.label.split("[")[0]),
-                  slot.expect.get(bad.name, "either"), data=slot.data)
+    run_case(target, slot, bad_name, request)
 
 
 def test_every_public_function_of_autograd_is_in_the_zoo():

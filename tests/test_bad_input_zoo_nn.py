@@ -48,6 +48,7 @@ from tests.bad_inputs import (
     cases,
     check_outcome,
     item,
+    run_case,
 )
 
 SIZE = {**NOTHING_WORKS, "np_int64": "works"}  # a layer size: a positive int, NumPy's included
@@ -322,15 +323,7 @@ NOT_RUN: dict[str, str] = {}
 
 @pytest.mark.parametrize(("target", "slot", "bad_name"), cases(TARGETS, KNOWN, NOT_RUN))
 def test_every_nn_function_handles_every_bad_input(target, slot, bad_name, request):
-    if target.in_folder:
-        request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))
-    bad = BY_NAME[bad_name]
-    args = target.make_args()
-    slot.put(args, bad.make())
-    check_outcome(
-        lambda: target.call(args), bad, (*target.names, slot.label.split("[")[0]), slot.expect.get(bad.name, "either"),
-        data=slot.data, state=(lambda: target.state(args)) if target.state is not None else None,
-    )
+    run_case(target, slot, bad_name, request)
 
 
 def test_the_zoo_test_catches_a_function_that_breaks_the_rule():
