@@ -18,10 +18,9 @@ from autograd.nodes import apply
 from autograd.ops import xent
 from nn import MLP, AdamW, cross_entropy, get_loss, softmax
 from nn.reference import ReferenceAdamW, ReferenceMLP, loss_and_grad, softmax_cross_entropy
+from tests.reference_grads import RTOL_GRAD, assert_grads_match
 
 # Engine and reference compute the same float64 formulas, summed in other orders: a few ulps apart.
-RTOL_GRAD = 1e-10  # the bar of the other reference tests (tests/test_nn.py)
-ATOL_GRAD = 1e-13  # entries exactly 0 on one side and ~1e-17 on the other
 RTOL_EXACT = 1e-12  # engine against a closed form in float64: rounding only
 
 logits_strategy = st.lists(st.floats(-6, 6), min_size=2, max_size=5)
@@ -279,12 +278,7 @@ def test_multiclass_mlp_grads_match_numpy_reference(activation, reduction, bias)
     value, d_weights, d_biases = ReferenceMLP(weights, biases, activation, "linear").loss_and_grads(
         x, y, "cross_entropy", reduction)
     assert loss.data == pytest.approx(value, rel=RTOL_GRAD)
-    mine_w = [np.array([[w.grad for w in n.w] for n in layer.neurons]).T for layer in model.layers]
-    for mine, theirs in zip(mine_w, d_weights):
-        np.testing.assert_allclose(mine, theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
-    if bias:
-        for layer, theirs in zip(model.layers, d_biases):
-            np.testing.assert_allclose([n.b.grad for n in layer.neurons], theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
+    assert_grads_match(model, d_weights, d_biases if bias else None)
 
 
 def test_reference_cross_entropy_grad_matches_central_difference():

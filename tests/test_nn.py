@@ -13,11 +13,7 @@ import pytest
 from autograd import Value
 from nn import MLP, SGD, Adam, Layer, Neuron, binary_cross_entropy, get_loss, hinge, l2, load, mse, save
 from nn.reference import ReferenceMLP
-
-# Engine and reference compute the same float64 formulas; sums run in another order (pairwise in
-# NumPy), so gradients differ by a few ulps; 1e-10 relative is the bar and ample.
-RTOL_GRAD = 1e-10
-ATOL_GRAD = 1e-13  # gradients that are exactly 0 on one side and ~1e-17 on the other
+from tests.reference_grads import RTOL_GRAD, assert_grads_match
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "linear"]
 LOSSES = ["mse", "mse_sum", "binary_cross_entropy", "hinge"]
@@ -68,12 +64,7 @@ def test_mlp_grads_match_numpy_reference(activation, loss, bias):
         ReferenceMLP(weights, biases, activation, out_act), x, y, loss, l2_weight=1e-3
     )
     assert value.data == pytest.approx(ref_value, rel=RTOL_GRAD)
-    engine_weights_grad = [np.array([[w.grad for w in n.w] for n in layer.neurons]).T for layer in model.layers]
-    for mine, theirs in zip(engine_weights_grad, d_weights):
-        np.testing.assert_allclose(mine, theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
-    if bias:
-        for layer, theirs in zip(model.layers, d_biases):
-            np.testing.assert_allclose([n.b.grad for n in layer.neurons], theirs, rtol=RTOL_GRAD, atol=ATOL_GRAD)
+    assert_grads_match(model, d_weights, d_biases if bias else None)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
