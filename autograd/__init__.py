@@ -16,9 +16,9 @@ from autograd.functions import dot, sum_values
 from autograd.graph import grad, topological_order
 from autograd.mode import is_grad_enabled, no_grad
 from autograd.ops import OPS, table
+from autograd.pages import walkthrough
 from autograd.tape import Tape
 from autograd.value import Value
-from autograd.walkthrough import walkthrough
 
 __all__ = [
     "OPS",

@@ -16,8 +16,8 @@ import time
 from autograd.draw import GraphvizNotInstalled
 from demos import browser
 from demos.common import out_dir
-from demos.explorer import explorer_page
-from demos.explorer_runs import RECORDINGS
+from demos.explorer.page import explorer_page
+from demos.explorer.runs import RECORDINGS
 
 EVERY = 5  # record every 5th step (21 of 101 states): two moons' page is 1.0 MB, yin-yang's 2.9 MB
 

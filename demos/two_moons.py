@@ -79,7 +79,7 @@ def train_compiled(steps: int = 100, seed: int = 1337) -> tuple[MLP, list[float]
 
     The data and the model do not change shape between steps, only the weights do, so the
     graph of one step serves every step: `tape.run()` recomputes it from the weights' new
-    numbers, forward and backward, in compiled loops (autograd/tape.py).
+    numbers, forward and backward, in compiled loops (autograd/tape/tape.py).
     """
     from autograd import Tape
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autograd import Value
 from autograd.draw import number_text
-from demos.explorer import box_texts
+from demos.explorer.page import box_texts
 from nn import MLP, cross_entropy
 from tests.walkthrough_cases import draw_dot_texts
 

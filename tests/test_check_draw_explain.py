@@ -193,7 +193,7 @@ def test_render_and_page_save_leave_the_old_file_whole_when_writing_fails(tmp_pa
     # Both write through autograd/files.py: the bytes go to a temporary file that replaces the
     # old one only once complete, so a failure part way leaves the previous picture or page.
     from autograd import files
-    from autograd.page import Page
+    from autograd.pages.page import Page
 
     picture, page = tmp_path / "g.svg", tmp_path / "p.html"
     picture.write_text("old picture")

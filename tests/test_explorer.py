@@ -18,11 +18,11 @@ import pytest
 
 from autograd import topological_order
 from demos import training_explorer, two_moons, yin_yang
-from demos.contours import contour_lines, svg_path
-from demos.explorer import explorer_page, predicted_class
-from demos.explorer_graph import MAX_DRAWN, PointGraphs
-from demos.explorer_plots import SCORE_FOR_FULL_COLOUR, Plane
-from demos.explorer_runs import record_two_moons, record_yin_yang
+from demos.explorer.contours import contour_lines, svg_path
+from demos.explorer.graph import MAX_DRAWN, PointGraphs
+from demos.explorer.page import explorer_page, predicted_class
+from demos.explorer.plots import SCORE_FOR_FULL_COLOUR, Plane
+from demos.explorer.runs import record_two_moons, record_yin_yang
 from nn import cross_entropy
 from tests.explorer_cases import hinge_values, network_outputs, shown, texts
 from tests.walkthrough_cases import draw_dot_texts
@@ -230,8 +230,8 @@ def test_svg_path_writes_each_line_as_a_move_then_lines():
     assert svg_path([[(0, 0), (1, 1)], [(2, 2), (3, 2)]], lambda j, i: (j, i)) == "M0.0 0.0L1.0 1.0M2.0 2.0L3.0 2.0"
 
 
-@pytest.mark.parametrize("module", ["demos.contours", "demos.explorer", "demos.explorer_graph",
-                                    "demos.explorer_plots", "demos.explorer_runs"])
+@pytest.mark.parametrize("module", ["demos.explorer.contours", "demos.explorer.page", "demos.explorer.graph",
+                                    "demos.explorer.plots", "demos.explorer.runs"])
 def test_doctests_of_the_explorer_modules_pass(module):
     # demos/ is not in pytest's doctest paths (its demos print at length); the explorer's examples are run here.
     failures, tried = doctest.testmod(importlib.import_module(module))

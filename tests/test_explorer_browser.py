@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from autograd.draw import number_text
-from demos.explorer import explorer_page, predicted_class
-from demos.explorer_runs import record_two_moons, record_yin_yang
+from demos.explorer.page import explorer_page, predicted_class
+from demos.explorer.runs import record_two_moons, record_yin_yang
 from tests.browser_tabs import REQUIRED, WHY_NOT, Watched, watch
 from tests.explorer_cases import engine_boxes, network_outputs
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from autograd import OPS, Tape, Value, dot, grad, op, sum_values
 from autograd.nodes import apply
 from autograd.ops import BCE, BUILTIN_NAMES, SSE, xent
-from autograd.record import CODES
+from autograd.tape.record import CODES
 
 INF, NAN = math.inf, math.nan
 # Awkward numbers: both zeros, the smallest subnormal, tiny, ordinary, kinks, huge, past exp's range, inf, nan.

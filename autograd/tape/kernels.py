@@ -1,6 +1,6 @@
 """The compiled loops behind `Tape`: the op table once more, as one if/elif over op codes.
 
-A recorded graph is four flat arrays (laid out by `autograd/record.py`): `codes[i]` the op of slot i,
+A recorded graph is four flat arrays (laid out by `autograd/tape/record.py`): `codes[i]` the op of slot i,
 its operands `operands[first[i]:first[i + 1]]` (slot numbers), `values` and `grads`. Leaves
 come first; every op slot comes after its operands, in the order the eager engine made them.
 
@@ -11,7 +11,7 @@ order give the same bits, and `tests/test_tape.py` checks each op against the ta
 
 Numba compiles these functions to machine code on first use and caches the result on disk.
 Errors cannot carry a message out of compiled code, so a loop that meets a bad number stops
-and returns the slot (and operand) where it happened; `autograd/tape_errors.py` then asks the op
+and returns the slot (and operand) where it happened; `autograd/tape/errors.py` then asks the op
 table itself what the eager engine would raise there.
 """
 
@@ -23,7 +23,8 @@ import numpy as np
 from numba import njit
 
 from autograd.floats import EXP_MAX
-from autograd.kernel_checks import (
+from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from autograd.tape.kernel_checks import (
     _add,
     _all_finite,
     _chain_refused,
@@ -32,10 +33,9 @@ from autograd.kernel_checks import (
     _pow_refused,
     _settle,
 )
-from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
 
 # Op codes. LEAF slots hold numbers and are never computed. FUSED_DOT is no row of the op
-# table: it is what a chain `s = s + w * x` of adds and products becomes (autograd/record.py).
+# table: it is what a chain `s = s + w * x` of adds and products becomes (autograd/tape/record.py).
 (LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
  POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
 XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)

@@ -1,7 +1,8 @@
 """Self-contained HTML pages: a Graphviz SVG, plain JavaScript and CSS, and the data, in one file.
 
-Shared by the pages that show a graph step by step (`autograd.walkthrough`). A page fetches
-nothing: its scripts and styles are read from `autograd/web/` and written into the file, the
+Shared by the pages that show a graph step by step (`autograd.walkthrough`, and the demos'
+training explorer). A page fetches nothing: its scripts and styles are read from
+`autograd/pages/web/` (or, for a page of its own, from the files it names) and written into the file, the
 SVG is inline, the data is JSON in a `<script type="application/json">` tag. So it opens from
 the file system, and in a notebook inside an iframe.
 """
@@ -40,9 +41,11 @@ def graph_svg(dot: graphviz.Digraph, min_scale: float = 0.6, max_scale: float = 
     return svg.replace("<svg ", f"<svg {style} ", 1)
 
 
-def web_resource(name: str) -> str:
-    """The text of one of the page's script or style files, shipped in `autograd/web/`."""
-    return resources.files("autograd").joinpath("web", name).read_text(encoding="utf-8")
+def web_resource(name: str | Path) -> str:
+    """The text of a script or style file: a name in `autograd/pages/web/`, or a Path of a page's own."""
+    if isinstance(name, Path):
+        return name.read_text(encoding="utf-8")
+    return resources.files("autograd.pages").joinpath("web", name).read_text(encoding="utf-8")
 
 
 def json_for_script(data: Any) -> str:
@@ -84,8 +87,8 @@ class Page:
         )
 
 
-def page_html(title: str, body: str, data: Any, scripts: list[str], styles: list[str]) -> str:
-    """A whole HTML document: `body` (HTML), the JSON `data`, and the named files of `autograd/web/`."""
+def page_html(title: str, body: str, data: Any, scripts: list[str | Path], styles: list[str | Path]) -> str:
+    """A whole HTML document: `body` (HTML), the JSON `data`, and the scripts and styles named (see web_resource)."""
     css = "\n".join(web_resource(name) for name in styles)
     js = "\n".join(web_resource(name) for name in scripts)
     return f"""<!DOCTYPE html>

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd import kernels as k
 from autograd import ops
 from autograd.graph import refuse_non_finite_gradient, slopes_of
 from autograd.nodes import apply
-from autograd.record import CODES, WITH_CONSTANT, Recording
+from autograd.tape import kernels as k
+from autograd.tape.record import CODES, WITH_CONSTANT, Recording
 from autograd.value import Value
 
 OP_OF_CODE = {code: op for op, code in CODES.items()}

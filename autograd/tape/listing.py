@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd import kernels as k
 from autograd.draw import number_text
 from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from autograd.tape import kernels as k
 
 # Forward: how slot o is computed from its operands a, b. Backward: what each operand gets.
 ONE_INPUT = {

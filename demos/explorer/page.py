@@ -4,7 +4,7 @@ At each recorded step the page shows the training loss so far, the decision boun
 of that step over the data, and the graph of one data point's loss term (click a point, or choose it
 in the list) with its data and gradients at that step. Every number is computed here, in Python,
 by the engine (the graphs) or its NumPy reference (the boundary grid); the page's JavaScript
-(`autograd/web/explorer.js`) only shows the step and the point chosen. Like `autograd.walkthrough`,
+(`explorer.js` beside this file) only shows the step and the point chosen. Like `autograd.walkthrough`,
 the page embeds everything (Graphviz's SVG, the scripts, the styles, the numbers as JSON), so it
 opens from the file system with no server and fetches nothing.
 
@@ -15,12 +15,13 @@ which are nn's and the demos' business; the engine (autograd/) does not import n
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from autograd.draw import number_text
-from autograd.page import Page, graph_svg, page_html
-from demos.explorer_graph import PointGraphs
-from demos.explorer_plots import Plane, boundary, loss_curve, plot_svg
-from demos.explorer_runs import Recording
+from autograd.pages.page import Page, graph_svg, page_html
+from demos.explorer.graph import PointGraphs
+from demos.explorer.plots import Plane, boundary, loss_curve, plot_svg
+from demos.explorer.runs import Recording
 
 
 def explorer_page(recording: Recording) -> Page:
@@ -28,7 +29,7 @@ def explorer_page(recording: Recording) -> Page:
 
     Needs Graphviz's `dot` (GraphvizNotInstalled says how to get it).
 
-    >>> from demos.explorer_runs import record_two_moons
+    >>> from demos.explorer.runs import record_two_moons
     >>> page = explorer_page(record_two_moons(every=1, steps=1))
     >>> page.data["steps"], len(page.data["moving"]), len(page.data["moving"][0])  # steps, points, steps
     ([0, 1], 100, 2)
@@ -52,7 +53,8 @@ def explorer_page(recording: Recording) -> Page:
     }
     svg = graph_svg(graphs.drawing(widest_texts(graphs, numbers)))  # its size is the page's to set (zoom)
     body = page_body(recording, plane, graphs, plot_svg(recording, plane), curve_svg, svg)
-    scripts, styles = ["graph.js", "player.js", "explorer.js"], ["page.css", "explorer.css"]
+    here = Path(__file__).parent  # the explorer's own script and style; the rest are autograd's page parts
+    scripts, styles = ["graph.js", "player.js", here / "explorer.js"], ["page.css", here / "explorer.css"]
     html = page_html(recording.title, body, data, scripts, styles)
     return Page(html, data, height=760)
 

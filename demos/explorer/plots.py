@@ -3,7 +3,7 @@
 The decision boundary at a step: the network of that step evaluated on a grid of points over the
 plot (by the NumPy reference, `nn.reference.ReferenceMLP`: the same network on a whole batch), as
 a class and a confidence per grid cell, which the page paints; and the boundary lines, found here
-by marching squares (demos/contours.py), which the page draws as SVG paths. For a single score
+by marching squares (demos/explorer/contours.py), which the page draws as SVG paths. For a single score
 (two moons) the boundary is where the score is 0 and the margins where it is -1 and +1; for
 several logits, where the largest one changes hands.
 """
@@ -16,8 +16,8 @@ from html import escape
 
 import numpy as np
 
-from demos.contours import contour_lines, svg_path
-from demos.explorer_runs import Recording
+from demos.explorer.contours import contour_lines, svg_path
+from demos.explorer.runs import Recording
 from nn.reference import ReferenceMLP
 
 PLOT_WIDTH = 380  # SVG units (CSS pixels at scale 1) of the data plot
@@ -60,7 +60,7 @@ def boundary(recording: Recording, index: int, plane: Plane) -> dict[str, str]:
     """The boundary at recorded step `index`: "cells" (base64 bytes: class, confidence 0-255 per cell, top row
     first), "boundary" and "margins" (SVG path data).
 
-    >>> from demos.explorer_runs import record_two_moons
+    >>> from demos.explorer.runs import record_two_moons
     >>> run = record_two_moons(every=1, steps=1)
     >>> plane = Plane(run.region)
     >>> [len(base64.b64decode(boundary(run, k, plane)["cells"])) == 2 * plane.rows * plane.columns for k in (0, 1)]
@@ -95,7 +95,7 @@ def boundary(recording: Recording, index: int, plane: Plane) -> dict[str, str]:
 def plot_svg(recording: Recording, plane: Plane) -> str:
     """The data plot's SVG: the boundary's paths (filled in by the page) and one marker per point, clickable.
 
-    >>> from demos.explorer_runs import record_yin_yang
+    >>> from demos.explorer.runs import record_yin_yang
     >>> svg = plot_svg(record_yin_yang(every=1, steps=1), Plane((-2.1, 2.1, -2.1, 2.1)))
     >>> svg.count('class="point'), svg.count("<rect"), svg.count('<path d="M')  # 100 points: 10 val, 10 test
     (100, 10, 10)
@@ -143,7 +143,7 @@ def loss_curve(recording: Recording) -> tuple[str, list[list[float]], dict[int, 
 
     The loss axis is logarithmic: losses fall by orders of magnitude, and the last ones still matter.
 
-    >>> from demos.explorer_runs import record_yin_yang
+    >>> from demos.explorer.runs import record_yin_yang
     >>> svg, points, checked = loss_curve(record_yin_yang(every=10, steps=20))
     >>> len(points), sorted(checked), points[0][0], points[-1][0]  # from the left edge to the right one
     (21, [0, 10, 20], 44.0, 370.0)

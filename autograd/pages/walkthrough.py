@@ -1,7 +1,7 @@
 """Watch backprop: one HTML page that steps through the forward pass, then the backward pass, node by node.
 
 Everything a step shows is computed here, in Python, with the engine's own rules and in the
-engine's own order; the page's JavaScript (`autograd/web/walkthrough.js`) only displays step k.
+engine's own order; the page's JavaScript (`autograd/pages/web/walkthrough.js`) only displays step k.
 
 Steps: step 0 is the start (inputs and parameters hold their numbers, everything else is "?").
 Steps 1..F are the forward pass, one op node each in topological order: its data appears.
@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from autograd.draw import STYLE, _escape, draw_dot, drawable, number_text, record_fields
 from autograd.explain import explain_backward
 from autograd.graph import newest_first
-from autograd.page import Page, graph_svg, page_html
+from autograd.pages.page import Page, graph_svg, page_html
 from autograd.value import Value
 
 UNKNOWN = "?"  # what a box shows for a number not computed yet

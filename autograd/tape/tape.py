@@ -6,8 +6,8 @@
         tape.run()                              # forward + backward, compiled
         opt.step(); opt.zero_grad()
 
-Recording (autograd/record.py) turns every number of the graph into a slot of one array
-and every op into an op code with the slots of its operands. Replaying (autograd/kernels.py)
+Recording (autograd/tape/record.py) turns every number of the graph into a slot of one array
+and every op into an op code with the slots of its operands. Replaying (autograd/tape/kernels.py)
 is one loop over those arrays forward and one backward, compiled by Numba: no Python object
 is touched per node. Print a small tape to see what it runs (`print(tape)`).
 """
@@ -28,9 +28,9 @@ INSTALL_HINT = (
 
 
 def _kernels() -> Any:
-    """autograd.kernels, imported on first use so that `import autograd` never needs Numba."""
+    """autograd.tape.kernels, imported on first use so that `import autograd` never needs Numba."""
     try:
-        from autograd import kernels
+        from autograd.tape import kernels
     except ImportError as missing:
         if missing.name != "numba":
             raise
@@ -56,7 +56,7 @@ class Tape:
         if not isinstance(output, Value):
             raise TypeError(f"Tape needs the Value to replay as output, got {type(output).__name__} {output!r:.40}")
         self._k = _kernels()
-        from autograd.record import check_leaves, record  # needs the kernels' op codes, so Numba
+        from autograd.tape.record import check_leaves, record  # needs the kernels' op codes, so Numba
 
         self.output = output
         self.wrt = tuple(check_leaves("wrt", wrt))
@@ -132,7 +132,7 @@ class Tape:
 
     def _raise(self, slot: int, position: int) -> None:
         """A pass stopped at `slot`: raise what the eager engine raises there."""
-        from autograd import tape_errors
+        from autograd.tape import errors as tape_errors
 
         if position < 0:
             tape_errors.raise_forward_error(self.recording, slot)
@@ -154,7 +154,7 @@ class Tape:
 
     def listing(self, max_lines: int = 80) -> str:
         """The tape as a program: its leaves, one line per op forward, then the backward lines."""
-        from autograd.listing import listing
+        from autograd.tape.listing import listing
 
         return listing(self, max_lines)
 

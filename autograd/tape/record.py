@@ -2,7 +2,7 @@
 
 Slots: every number the replay needs gets one slot in `values`. Leaves come first (the
 `wrt` leaves, then the `inputs` leaves, then constants), then the op nodes, in the order the
-eager engine made them. An op slot holds an op code (autograd/kernels.py) and the slots of
+eager engine made them. An op slot holds an op code (autograd/tape/kernels.py) and the slots of
 its operands, kept for all slots in one array, `operands[first[i]:first[i + 1]]`.
 
 Recording is one walk over the graph in Python (`collect`), the only step that touches a
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from autograd import kernels as k
 from autograd import ops
 from autograd.arguments import values
+from autograd.tape import kernels as k
 from autograd.value import Value
 
 # The op code of every row of the op table. tests/test_tape.py fails for a row missing here.

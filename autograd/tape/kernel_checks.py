@@ -1,4 +1,4 @@
-"""What the compiled loops of autograd/kernels.py check: the engine's refusals, in compiled form.
+"""What the compiled loops of autograd/tape/kernels.py check: the engine's refusals, in compiled form.
 
 The non-finite policy of autograd/floats.py (finite inputs giving inf or nan are refused, a nan
 already there flows on), and the cheap test `_add` runs on every gradient passed back.
