@@ -57,13 +57,13 @@ def explain_backward(root: Value) -> BackwardExplanation:
             continue
         upstream = grads.get(node, 0.0)
         numbers = [p.data for p in node.parents]
-        local = slopes_of(node._op, numbers, node.data)
+        local = slopes_of(node._made_by, numbers, node.data)
         contributions = [float(d) * upstream for d in local]
         for parent, d, c in zip(node.parents, local, contributions):
             before = grads.get(parent, 0.0)
             total = before + c
             if total - total != 0.0:  # what backward() would refuse, this refuses too (floats.py's policy)
-                refuse_non_finite_gradient(node._op, numbers, node.data, upstream, float(d), before)
+                refuse_non_finite_gradient(node._made_by, numbers, node.data, upstream, float(d), before)
             grads[parent] = total
         steps.append(
             BackwardStep(names[node], node.op, upstream, [names[p] for p in node.parents],

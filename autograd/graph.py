@@ -52,7 +52,7 @@ def newest_first(root: Value, leaves: bool = True) -> list[Value]:
     found = [root]
     for node in found:
         for parent in node.parents:
-            if parent._seen_by is not walk and (leaves or parent._op is not None):
+            if parent._seen_by is not walk and (leaves or parent._made_by is not None):
                 parent._seen_by = walk
                 found.append(parent)
     found.sort(key=_creation_index, reverse=True)
@@ -84,7 +84,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     ever add, so their gradients accumulate across calls (as in PyTorch). All or nothing:
     if a step fails, every leaf gets back the gradient it had before the call.
     """
-    if root._op is None:  # a leaf: d root / d root = 1, nothing else to visit
+    if root._made_by is None:  # a leaf: d root / d root = 1, nothing else to visit
         root.grad += gradient
         return
     # Which node next: every node that uses a node was made after it (creation numbers), so
@@ -114,15 +114,15 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
         while True:
             upstream = node.grad
             # The rule is fetched into a variable before the call: Python 3.11 cannot speed
-            # up `node._op.derivative(...)` written in one piece (a method call on a slot).
-            rule = node._op.derivative
+            # up `node._made_by.derivative(...)` written in one piece (a method call on a slot).
+            rule = node._made_by.derivative
             a, b = node._left, node._right
             reached = None  # the first op node this node reaches for the first time
             if b is not None:
                 slope_a, slope_b = rule(a.data, b.data, node.data)
                 if a._seen_by is walk:  # reached before in this pass: add (the sum over paths)
                     g = a.grad + slope_a * upstream  # the chain rule
-                elif a._op is None:  # a leaf, first time this pass: remember, then add
+                elif a._made_by is None:  # a leaf, first time this pass: remember, then add
                     a._seen_by = walk
                     a._grad_before = a.grad
                     g = a.grad + slope_a * upstream
@@ -135,7 +135,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
                 a.grad = g
                 if b._seen_by is walk:
                     g = b.grad + slope_b * upstream
-                elif b._op is None:
+                elif b._made_by is None:
                     b._seen_by = walk
                     b._grad_before = b.grad
                     g = b.grad + slope_b * upstream
@@ -155,7 +155,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
                     slope = slope[0]
                 if a._seen_by is walk:
                     g = a.grad + slope * upstream
-                elif a._op is None:
+                elif a._made_by is None:
                     a._seen_by = walk
                     a._grad_before = a.grad
                     g = a.grad + slope * upstream
@@ -171,7 +171,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
                 for parent, slope in zip(parents, rule(*[p.data for p in parents], node.data)):
                     if parent._seen_by is walk:
                         g = parent.grad + slope * upstream
-                    elif parent._op is None:
+                    elif parent._made_by is None:
                         parent._seen_by = walk
                         parent._grad_before = parent.grad
                         g = parent.grad + slope * upstream
@@ -195,8 +195,31 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
         if isinstance(error, (ArithmeticError, ValueError)):
             # If the op's rule failed, computing its slopes again raises the error anew, now
             # naming the op and its inputs; an error that already names them is raised as it is.
-            slopes_of(node._op, [p.data for p in node.parents], node.data)
+            slopes_of(node._made_by, [p.data for p in node.parents], node.data)
         raise
+
+
+def backward_step(node: Value) -> None:
+    """One node's step of backprop: each parent's `.grad` += the op's local slope * `node.grad` (a leaf: nothing).
+
+    micrograd keeps this step as a closure per node (`_backward`); here the op table's rule gives
+    the slopes. `backpropagate` takes this step for every node, newest first; by hand, a learner
+    takes it node by node. All or nothing: a step that fails changes no `.grad`.
+    """
+    if node._made_by is None:
+        return
+    parents = node.parents
+    upstream = node.grad
+    slopes = slopes_of(node._made_by, [p.data for p in parents], node.data)
+    totals: dict[Value, float] = {}  # a parent used twice (a * a) gets both shares
+    for parent, slope in zip(parents, slopes):
+        before = totals.get(parent, parent.grad)
+        total = before + slope * upstream
+        if total - total != 0.0:
+            _refuse_non_finite_gradient(node, upstream, slope, before)
+        totals[parent] = total
+    for parent, total in totals.items():
+        parent.grad = total
 
 
 def _restore_leaves(root: Value, walk: object) -> None:
@@ -209,7 +232,7 @@ def _restore_leaves(root: Value, walk: object) -> None:
             if id(parent) in seen:
                 continue
             seen.add(id(parent))
-            if parent._op is not None:
+            if parent._made_by is not None:
                 todo.append(parent)
             elif parent._seen_by is walk:
                 parent.grad = parent._grad_before
@@ -217,7 +240,7 @@ def _restore_leaves(root: Value, walk: object) -> None:
 
 def _refuse_non_finite_gradient(node: Value, upstream: float, slope: float, before: float) -> None:
     """A gradient passed back through `node` is inf or nan: raise if it began here (the policy of floats.py)."""
-    refuse_non_finite_gradient(node._op, [p.data for p in node.parents], node.data, upstream, slope, before)
+    refuse_non_finite_gradient(node._made_by, [p.data for p in node.parents], node.data, upstream, slope, before)
 
 
 def refuse_non_finite_gradient(
@@ -277,9 +300,9 @@ def grad(
                 continue
             upstream = grads[node]
             if create_graph:
-                local = slopes_of(node._op, parents, node)
+                local = slopes_of(node._made_by, parents, node)
             else:
-                local = slopes_of(node._op, [p.data for p in parents], node.data)
+                local = slopes_of(node._made_by, [p.data for p in parents], node.data)
             for parent, slope in zip(parents, local):
                 before = grads.get(parent, 0.0)
                 total = before + slope * upstream if parent in grads else slope * upstream

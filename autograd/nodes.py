@@ -25,7 +25,7 @@ def _new_node(op: Op | None, data: float) -> Value:
     node.grad = 0.0
     node.label = ""
     node._index = next(creation_numbers)
-    node._op = op
+    node._made_by = op
     node._seen_by = None
     return node
 
@@ -85,7 +85,7 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
 
 def _as_leaf(node: Value) -> Value:
     """The node as a constant with no op and no parents (a wrapped number, or any result under no_grad())."""
-    node._op = node._left = node._right = None
+    node._made_by = node._left = node._right = None
     node._many = ()
     return node
 

@@ -66,7 +66,7 @@ class Value:
     # node would be a second object for Python's garbage collector to track, and that alone
     # made building a graph half again slower (see bench/, workload W1). `_grad_before` is
     # where backward keeps a leaf's gradient from before the pass, in case the pass fails.
-    __slots__ = ("_grad_before", "_index", "_left", "_many", "_op", "_right", "_seen_by", "data", "grad", "label")
+    __slots__ = ("_grad_before", "_index", "_left", "_made_by", "_many", "_right", "_seen_by", "data", "grad", "label")
 
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
@@ -74,7 +74,7 @@ class Value:
         self.data = to_float(data)
         self.grad = 0.0
         self.label = label
-        self._op: Op | None = None
+        self._made_by: Op | None = None
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
         self._index = next(creation_numbers)
@@ -83,7 +83,7 @@ class Value:
     @property
     def op(self) -> str:
         """The name of the op that produced this node; "" for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._made_by.name if self._made_by is not None else ""
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -93,7 +93,7 @@ class Value:
         return (self._left,) if self._right is None else (self._left, self._right)
 
     def __repr__(self) -> str:
-        extra = f", op={self.op!r}" if self._op is not None else ""
+        extra = f", op={self.op!r}" if self._made_by is not None else ""
         extra += f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
@@ -208,6 +208,32 @@ class Value:
         from autograd.graph import backpropagate  # graph.py imports this module
 
         backpropagate(self, to_float(gradient, "backward(gradient=...)"))
+
+    # -- micrograd's own names, so that the lecture's code runs on this Value unchanged ----------
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """micrograd's name for `parents` (a set there, the tuple here); read-only, like the lecture's."""
+        return self.parents
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for `op`: the op's name as a str, "" for a leaf; read-only."""
+        return self.op
+
+    def _backward(self) -> None:
+        """Backprop through this one node, as the lecture does it by hand: each parent.grad += local slope * self.grad.
+
+        >>> x, w = Value(2.0), Value(-3.0)
+        >>> y = x * w
+        >>> y.grad = 1.0
+        >>> y._backward()  # d y/d x = w, d y/d w = x
+        >>> x.grad, w.grad
+        (-3.0, 2.0)
+        """
+        from autograd.graph import backward_step
+
+        backward_step(self)
 
 
 # Every node takes the next number: a node is always made after its parents, so a larger

@@ -102,7 +102,7 @@ def _forward_steps(order: list[Value], ids: dict, names: dict) -> list[dict]:
         text = (f"<p class='headline'>Forward {k} of {len(computed)}: "
                 f"<b>{_h(names[node])}</b> = {_h(by_name)}</p>"
                 f"<p class='equation'>= {_h(by_number)} = <b>{number_text(node.data)}</b></p>"
-                f"<p class='rule'>op table: {_h(node._op.doc)}</p>")
+                f"<p class='rule'>op table: {_h(node._made_by.doc)}</p>")
         steps.append({"phase": "forward", "current": ids[node], "parents": [ids[p] for p in parents],
                       "changes": [[ids[node], "data", _field("data", node.data), False]], "story": text})
     return steps
@@ -160,7 +160,7 @@ def _backward_steps(root: Value, ids: dict, names: dict) -> list[dict]:
         text = (f"<p class='headline'>Backward {k} of {len(visiting)}: through <b>{_h(names[node])}</b> = "
                 f"{_h(_formula(node.op, [names[p] for p in node.parents]))}</p>"
                 f"<p>{_h(names[node])}.grad = <b>{number_text(upstream)}</b>: {why}.</p>"
-                f"<p class='rule'>op table: {_h(node._op.doc)}</p>")
+                f"<p class='rule'>op table: {_h(node._made_by.doc)}</p>")
         table = ("<table class='chain'><tr><th>to</th><th>upstream × local = contribution</th>"
                  f"<th>received so far</th></tr>{''.join(rows)}</table>")
         steps.append({"phase": "backward", "current": ids[node], "parents": [ids[p] for p in node.parents],

@@ -65,7 +65,7 @@ def check_leaves(what: str, leaves: object) -> list[Value]:
     """`leaves` as a list of leaf Values, or an error naming the position of the first that is not."""
     leaves = values("Tape", what, leaves)
     for i, leaf in enumerate(leaves):
-        if leaf._op is not None:
+        if leaf._made_by is not None:
             raise ValueError(
                 f"Tape: {what}[{i}] is not a leaf (it was made by {leaf.op!r}); only leaves (parameters,"
                 " inputs) can be fed or differentiated against on a tape"
@@ -98,7 +98,7 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
     code_of = dict(CODES)
     code_of[None] = k.LEAF
     for node in found:  # `found` grows as the walk finds parents: it is its own work queue
-        op = node._op
+        op = node._made_by
         code = code_of.get(op)
         if code is None:
             code = code_of[op] = _code_of_new_op(op)
