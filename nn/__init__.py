@@ -12,6 +12,7 @@ True
 """
 
 from nn.activations import ACTIVATIONS, get_activation
+from nn.diagnostics import dead_neurons
 from nn.gradcheck import check_model_gradients
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import LOSSES, binary_cross_entropy, get_loss, hinge, l2, mse
@@ -33,6 +34,7 @@ __all__ = [
     "binary_cross_entropy",
     "check_model_gradients",
     "cross_entropy",
+    "dead_neurons",
     "get_activation",
     "get_loss",
     "hinge",
