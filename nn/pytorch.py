@@ -40,7 +40,7 @@ def activation_name(model: MLP, index: int) -> str:
     if activation not in MODULE_OF_ACTIVATION:
         role = "output" if index == len(model.layers) - 1 else "hidden"
         raise TypeError(
-            f"to_torch: the {role} activation {activation!r} has no PyTorch module here; it carries"
+            f"MLP.to_torch: the {role} activation {activation!r} has no PyTorch module here; it carries"
             f" {', '.join(map(repr, MODULE_OF_ACTIVATION))} (as ReLU, Tanh, Sigmoid, Identity)"
         )
     return activation
