@@ -295,3 +295,19 @@ class MLP(Module):
         if not self.bias:
             return weights, None
         return weights, [np.array([n.b.data for n in layer.neurons]) for layer in self.layers]
+
+    def to_torch(self) -> Any:
+        """This network as a new float64 `torch.nn.Sequential` with copies of its weights (nn/pytorch.py).
+
+        Needs PyTorch: without it, ImportError saying what to install.
+        """
+        from nn.pytorch import to_torch  # here, not at the top: PyTorch stays optional
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP from a `torch.nn.Sequential` of float64 Linear layers and ReLU, Tanh, Sigmoid or Identity."""
+        from nn.pytorch import from_torch
+
+        return from_torch(module, cls)

@@ -13,6 +13,10 @@ that do not come from this project's code:
 - memory addresses in default reprs (`<graphviz.graphs.Digraph at 0x7f...>`, the plain-text
   stand-in of a picture) are masked.
 
+Cells tagged "torch" need PyTorch, an optional extra. The stored outputs are those of a run with
+it; without it those cells print how to install it, and only the other cells can be compared
+(tests/test_notebooks.py checks both cases, hiding PyTorch where it is installed).
+
 `python -m tests.notebook_outputs` (`make notebooks`) runs every notebook and stores its outputs where
 they are stale; `--check` only says which are. tests/test_notebooks.py runs the same comparison.
 """
@@ -22,9 +26,12 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import importlib.util
 import os
 import re
 import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +46,23 @@ ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 SVG_TEXT = re.compile(r"<(text|title)\b[^>]*>(.*?)</\1>", re.DOTALL)
 SRCDOC = re.compile(r'srcdoc="([^"]*)"')
+TORCH = "torch"  # the tag of cells that need PyTorch
 
 
-def execute(path: Path) -> Any:
+def torch_installed() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def tags(cell: Any) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def execute(path: Path, hide: Sequence[str] = ()) -> Any:
     """The notebook at `path`, run top to bottom in a fresh kernel, in its own folder, with this checkout importable.
 
-    Raises nbclient's CellExecutionError on the first cell that fails.
+    `hide` names installed packages the kernel must not find (`import torch` raises ImportError), to
+    run the notebook as on a machine without them. Raises nbclient's CellExecutionError on the first
+    cell that fails.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -52,10 +70,14 @@ def execute(path: Path) -> Any:
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
-    # The kernel runs in the notebook's folder, as in Jupyter; PYTHONPATH makes it import this
-    # checkout's autograd, nn and demos even where another copy is installed.
-    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
+    with tempfile.TemporaryDirectory() as hiding:
+        for name in hide:  # a package of that name, found first, whose import fails
+            (Path(hiding) / name).mkdir()
+            (Path(hiding) / name / "__init__.py").write_text(f"raise ImportError('{name} is hidden for this run')\n")
+        # The kernel runs in the notebook's folder, as in Jupyter; PYTHONPATH makes it import this
+        # checkout's autograd, nn and demos even where another copy is installed.
+        paths = [*([hiding] if hide else []), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
     return notebook
 
 
@@ -98,13 +120,13 @@ def comparable_output(output: Any, timing: bool) -> dict:
     return shown
 
 
-def comparable(notebook: Any) -> list[dict]:
-    """Each code cell: its number, its execution count and its outputs, comparable between two runs."""
+def comparable(notebook: Any, keep: Callable[[list[str]], bool] = lambda tags: True) -> list[dict]:
+    """Each code cell whose tags `keep` accepts: its number, execution count and outputs, comparable between runs."""
     cells = []
     for number, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or not keep(tags(cell)):
             continue
-        timing = "timing" in cell.metadata.get("tags", [])
+        timing = "timing" in tags(cell)
         cells.append({"cell": number, "execution_count": cell.get("execution_count"),
                       "outputs": [comparable_output(o, timing) for o in merged_streams(cell.outputs)]})
     return cells
@@ -128,10 +150,18 @@ def merged_streams(outputs: list) -> list:
     return merged
 
 
-def differences(stored: Any, fresh: Any) -> list[str]:
-    """Where the stored outputs differ from a fresh run's (empty: they are current)."""
+def without_torch(cell_tags: list[str]) -> bool:
+    return TORCH not in cell_tags
+
+
+def needs_torch(cell_tags: list[str]) -> bool:
+    return TORCH in cell_tags
+
+
+def differences(stored: Any, fresh: Any, keep: Callable[[list[str]], bool] = lambda tags: True) -> list[str]:
+    """Where the stored outputs differ from a fresh run's, in the cells whose tags `keep` accepts (empty: current)."""
     found = []
-    old, new = comparable(stored), comparable(fresh)
+    old, new = comparable(stored, keep), comparable(fresh, keep)
     if len(old) != len(new):
         return [f"{len(old)} code cells stored, {len(new)} run"]
     for before, now in zip(old, new):
@@ -152,6 +182,17 @@ def store(path: Path, fresh: Any) -> None:
     nbformat.write(fresh, path)
 
 
+def keep_stored_torch_outputs(stored: Any, fresh: Any) -> bool:
+    """Put the stored outputs of the cells tagged "torch" into `fresh` (run without PyTorch); True if there are any."""
+    kept = False
+    if len(stored.cells) != len(fresh.cells):  # edited since stored: nothing to match the cells with
+        return kept
+    for old, new in zip(stored.cells, fresh.cells):
+        if new.cell_type == "code" and needs_torch(tags(new)):
+            new.outputs, kept = copy.deepcopy(old.get("outputs", [])), True
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say which notebooks' outputs are stale")
@@ -160,10 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     import nbformat
 
     chosen = [FOLDER / name for name in args.names] or NOTEBOOKS
+    keep = (lambda tags: True) if torch_installed() else without_torch
     stale = 0
     for path in chosen:
         fresh = execute(path)
-        found = differences(nbformat.read(path, as_version=4), fresh)
+        stored = nbformat.read(path, as_version=4)
+        if not torch_installed() and keep_stored_torch_outputs(stored, fresh):
+            print(f"{path.name}: PyTorch is not installed, so its cells tagged {TORCH!r} keep their stored outputs"
+                  " (pip install 'scalar-autograd[torch]' to run them)")
+        found = differences(stored, fresh, keep)
         if args.check:
             stale += bool(found)
             print(f"{path.name}: " + ("stale\n" + "\n".join(found) if found else "current"))
