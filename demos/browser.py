@@ -50,8 +50,13 @@ def launch():
             browser.close()
 
 
-def screenshot_steps(page_path: str | Path, shots: dict[int, Path], width: int = 1280, height: int = 720) -> None:
-    """Open a step-by-step page and save a screenshot at each step k in `shots` (step k -> png path)."""
+def screenshot_steps(
+    page_path: str | Path, shots: dict[int, Path], width: int = 1280, height: int = 720, full_page: bool = True
+) -> None:
+    """Open a step-by-step page and save a screenshot at each step k in `shots` (step k -> png path).
+
+    full_page=False takes the window only (width x height), as a learner sees the page opened.
+    """
     with launch() as browser:
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(Path(page_path).resolve().as_uri())
@@ -59,4 +64,4 @@ def screenshot_steps(page_path: str | Path, shots: dict[int, Path], width: int =
             page.keyboard.press("Home")
             for _ in range(step):
                 page.keyboard.press("ArrowRight")
-            page.screenshot(path=str(png), full_page=True)
+            page.screenshot(path=str(png), full_page=full_page)
