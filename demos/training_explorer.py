@@ -3,9 +3,10 @@
 Each page (out/two_moons_training.html, out/yin_yang_training.html) opens in any browser from the
 file system. Press Play, or → and ←, to move through the recorded training steps: the loss curve
 grows, the decision boundary moves over the data, and the graph on the right shows one data
-point's loss term at that step, with each value's data and gradient. Click a point (or choose it
-in the list) to see its graph. Screenshots go next to the pages when Playwright and Chromium are
-installed.
+point's loss term at that step, with each value's data and gradient: that point's share of the
+step. The graph is drawn one path at a time, one neuron per layer (choose which above it). Click a
+point (or choose it in the list) to see its graph. Screenshots go next to the pages when
+Playwright and Chromium are installed.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     for path, steps in saved:
         # A quarter of the way in (points still misclassified, gradients flowing), and at the end.
         shots = {(steps - 1) // 4: path.replace(".html", ".png"), steps - 1: path.replace(".html", "_end.png")}
-        browser.screenshot_steps(path, shots, width=1600, height=900)
+        browser.screenshot_steps(path, shots, width=1280, height=720, full_page=False)  # a laptop's window
         for index, png in sorted(shots.items()):
             print(f"  screenshot at recorded step {index} of {steps - 1}: {png}")
 
