@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,6 +76,33 @@ def used_twice() -> Value:
     f = d * e
     f.label = "f"
     return f
+
+
+def demo_arguments(name: str, doc: str) -> argparse.ArgumentParser:
+    """The argument parser of `python -m demos NAME`: --help shows the demo's docstring; anything unknown is refused."""
+    first, _, rest = doc.strip().partition("\n")
+    return argparse.ArgumentParser(prog=f"python -m demos {name}", description=first, epilog=rest.strip() or None,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def whole_number(least: int):
+    """An argparse type: a whole number >= least, or argparse's error naming what was given.
+
+    >>> whole_number(1)("3")
+    3
+    >>> whole_number(1)("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number >= 1, got '0'
+    """
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[+-]?\d+", text.strip()) or int(text) < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {least}, got {text!r}")
+        return int(text)
+
+    parse.__name__ = f"whole number >= {least}"  # what argparse names the type in its messages
+    return parse
 
 
 def out_dir() -> Path:

@@ -8,7 +8,7 @@ to plot the loss curve. The engine does the same and saves the curve to out/.
 
 from __future__ import annotations
 
-from demos.common import TRASK_X, TRASK_Y, out_dir, show_rows
+from demos.common import TRASK_X, TRASK_Y, demo_arguments, out_dir, show_rows
 from demos.delta_rule_networks import initial_weights, sigmoid_net
 from nn import SGD, binary_cross_entropy, mse
 
@@ -51,6 +51,7 @@ def plot(losses: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("cross_entropy_curve", __doc__).parse_args(argv)  # no options: --help, and anything else is refused
     print(__doc__)
     before, after, losses = run()
     show_rows(

@@ -11,28 +11,20 @@ Playwright and Chromium are installed.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from autograd.draw import GraphvizNotInstalled
 from demos import browser
-from demos.common import out_dir
+from demos.common import demo_arguments, out_dir, whole_number
 from demos.explorer.page import explorer_page
 from demos.explorer.runs import RECORDINGS
 
 EVERY = 5  # record every 5th step (21 of 101 states): two moons' page is 1.0 MB, yin-yang's 2.9 MB
 
 
-def at_least_one(text: str) -> int:
-    """--every's value: a whole number >= 1, or argparse's error naming what was given."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--every", type=at_least_one, default=EVERY, help="record every k-th step (and the last)")
+    parser = demo_arguments("training_explorer", __doc__)
+    parser.add_argument("--every", type=whole_number(1), default=EVERY, help="record every k-th step (and the last)")
     parser.add_argument("--runs", nargs="+", choices=list(RECORDINGS), default=list(RECORDINGS))
     args = parser.parse_args(argv)
     print(__doc__)

@@ -13,12 +13,11 @@ neuron here adds its bias after the weighted sum and micrograd's adds it first.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
-from demos.common import out_dir, with_progress
+from demos.common import demo_arguments, out_dir, whole_number, with_progress
 from nn import MLP, SGD, hinge, l2
 
 ALPHA = 1e-4  # L2 weight
@@ -155,14 +154,14 @@ def plot(model: MLP) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
+    parser = demo_arguments("two_moons", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=100, help="training steps (100 in micrograd's demo)")
     args = parser.parse_args(argv)
     print(__doc__)
     start = time.perf_counter()
     model, history = train(args.steps, progress=True)
     seconds = time.perf_counter() - start
-    for k in [*list(range(0, args.steps, 10)), args.steps - 1]:
+    for k in sorted({*range(0, args.steps, 10), args.steps - 1}):
         print(f"  step {k:3d}  loss {history[k][0]:.6f}  accuracy {history[k][1]:.0%}")
     print("\n  micrograd's demo.ipynb prints, for the same data and initial weights:")
     for k, (loss, accuracy) in MICROGRAD_PUBLISHED.items():

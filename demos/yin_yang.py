@@ -14,7 +14,6 @@ trains a bigger net on more data, a little longer (the README gives its accuracy
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from itertools import pairwise
@@ -22,7 +21,7 @@ from itertools import pairwise
 import numpy as np
 
 from autograd import Value, no_grad
-from demos.common import out_dir
+from demos.common import demo_arguments, out_dir, whole_number
 from nn import MLP, AdamW, cross_entropy
 
 MASK64 = (1 << 64) - 1
@@ -202,10 +201,12 @@ def numba_installed() -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100, help="training steps (100 in their run)")
-    parser.add_argument("--hidden", type=int, default=8, help="hidden neurons (8 in their run)")
-    parser.add_argument("--points", type=int, default=100, help="points in all three splits (100 in their run)")
+    parser = demo_arguments("yin_yang", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=100, help="training steps (100 in their run)")
+    parser.add_argument("--hidden", type=whole_number(1), default=8, help="hidden neurons (8 in their run)")
+    # 80% train, 10% validation, 10% test: from 10 points on, each split has at least one
+    parser.add_argument("--points", type=whole_number(10), default=100,
+                        help="points in all three splits, at least 10 (100 in their run)")
     parser.add_argument("--engine", choices=["both", "eager", "compiled"], default="both",
                         help="train with backward(), on a Tape, or both and compare (the default)")
     args = parser.parse_args(argv)
