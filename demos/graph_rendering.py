@@ -49,11 +49,11 @@ def save(root: Value, params: list[Value], name: str) -> str:
 
 
 def legend(dot: graphviz.Digraph) -> graphviz.Digraph:
-    """The key to the colours, as a row of three swatches under the graph."""
-    with dot.subgraph(name="cluster_legend") as key:
-        key.attr(label="key", fontname="Helvetica", fontsize="10", color="#bbbbbb", rank="sink")
-        for role, text in (("parameter", "parameter"), ("leaf", "input or constant"), ("result", "computed by an op")):
-            key.node(f"key_{role}", text, shape="box", style="filled", fillcolor=STYLE[role], fontsize="10")
+    """The key to the colours: a small table of the three fills, beside the inputs."""
+    rows = "".join(f'<tr><td bgcolor="{STYLE[role]}">{text}</td></tr>' for role, text in
+                   (("parameter", "parameter"), ("leaf", "input or constant"), ("result", "computed by an op")))
+    dot.node("key", f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3"><tr><td border="0"><b>key'
+             f"</b></td></tr>{rows}</table>>", shape="plaintext", fontsize="10")
     return dot
 
 

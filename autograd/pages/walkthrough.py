@@ -184,8 +184,8 @@ def _received_text(node: Value, shares: list[float], total: float, uses: int) ->
 
 
 def _sum_text(numbers: list[float]) -> str:
-    """ "0.5 + 0.25" for a list of shares."""
-    return " + ".join(number_text(x) for x in numbers)
+    """ "0.5 + 0.25" for a list of shares; "-6 + (-2)": a negative term after the first in parentheses."""
+    return " + ".join([number_text(numbers[0]), *(number(x) for x in numbers[1:])])
 
 
 def _h(text: str) -> str:
