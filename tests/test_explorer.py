@@ -300,3 +300,23 @@ def test_the_page_says_a_boxs_grad_is_this_points_share_and_the_step_takes_the_m
     assert "grad is d(loss term) / d(box): this point's share of the step" in text
     assert "averages the shares of all" in text
     assert "−lr × its gradient." not in text  # the old wording, which read as if the point's own gradient moved it
+
+
+def test_the_path_shown_first_carries_the_points_gradient_all_the_way_to_its_first_parameters(yin):
+    # The oracle: an eager backward of the start point's loss term at every recorded step. The path shown
+    # first is the one whose weakest parameter gradient, added over the steps, is largest.
+    recording, page = yin
+    point = page.data["start"]
+    graphs = PointGraphs(recording.model(0), recording.points[0], recording.targets[0], recording.loss_term)
+    scores = []
+    for path in graphs.paths:
+        total = 0.0
+        for index in range(len(recording.steps)):
+            model = recording.model(index)
+            term = cross_entropy(model(list(recording.points[point])), recording.targets[point])
+            term.backward()
+            j, k = path.key
+            layer0, layer1 = model.layers[0].neurons[j], model.layers[1].neurons[k]
+            total += min(abs(p.grad) for p in (*layer0.w, layer0.b, layer1.w[j], layer1.b))
+        scores.append(total)
+    assert page.data["graph"]["startPath"] == max(range(len(scores)), key=scores.__getitem__)

@@ -263,7 +263,7 @@ MEASURE = """() => {
 @pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w[0]}x{w[1]}")
 @pytest.mark.parametrize("run", RUNS)
 def test_as_the_page_opens_the_graph_is_readable_and_whole_in_its_pane(run, window, pages, browser):
-    _, _, path = pages[run]
+    _, page, path = pages[run]
     watched = Watched(browser, *window)
     try:
         watched.open(path)
@@ -273,6 +273,10 @@ def test_as_the_page_opens_the_graph_is_readable_and_whole_in_its_pane(run, wind
         for box in shown["boxes"]:  # every box and op of the path inside the pane: none cut, on the left or elsewhere
             assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (box, shown["pane"])
         assert shown["pageWidth"] <= window[0] and shown["pageHeight"] <= window[1]  # the page itself does not scroll
+        start = page.data["graph"]["paths"][page.data["graph"]["startPath"]]
+        assert watched.tab.evaluate("[...document.querySelectorAll('.choice')].map((c) => Number(c.value))") == \
+            start["key"]  # the lists name the path drawn
+        assert sorted(int(k) for k in ExplorerTab.boxes(watched)) == sorted(start["values"])
     finally:
         problems = watched.problems()
         watched.tab.close()

@@ -270,12 +270,19 @@ class PointGraphs:
                 dot.edge(f"n{p}", f"v{p}_op", style="dashed", color="#888888")
         return dot
 
-    def best_path(self, model: MLP, x: Any, target: Any) -> int:
-        """The path whose parameters get the largest gradient from this point on `model`: a path worth showing first."""
-        root, _ = point_graph(model, x, target, self.loss_term)
-        model.zero_grad()
-        root.backward()
-        order = topological_order(root)
-        grads = [abs(order[k].grad) if kind == "parameter" else 0.0 for k, kind in zip(self.positions, self.kinds)]
-        model.zero_grad()
-        return max(range(len(self.paths)), key=lambda p: max(grads[k] for k in self.paths[p].values))
+    def best_path(self, models: list[MLP], x: Any, target: Any) -> int:
+        """The path to show first for this point: the one whose weakest parameter gradient, added over the
+        networks of every recorded step, is largest: the gradient flows along it all the way, not into a
+        saturated neuron."""
+        scores = [0.0] * len(self.paths)
+        for model in models:
+            root, _ = point_graph(model, x, target, self.loss_term)
+            model.zero_grad()
+            root.backward()
+            order = topological_order(root)
+            grads = {k: abs(order[position].grad) for k, (position, kind) in enumerate(zip(self.positions, self.kinds))
+                     if kind == "parameter"}
+            model.zero_grad()
+            for p, path in enumerate(self.paths):
+                scores[p] += min(grads[k] for k in path.values if k in grads)
+        return max(range(len(self.paths)), key=scores.__getitem__)

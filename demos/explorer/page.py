@@ -51,7 +51,8 @@ def explorer_page(recording: Recording) -> Page:
         "points": [{"class": c, "split": s} for c, s in zip(recording.classes, recording.splits)],
         "graph": {"kinds": graphs.kinds, "labels": graphs.labels, "outputs": graphs.outputs, "root": graphs.root,
                   "paths": [{"key": list(path.key), "values": path.values} for path in graphs.paths],
-                  "startPath": graphs.best_path(recording.model(0), recording.points[start], recording.targets[start])},
+                  "startPath": graphs.best_path([recording.model(index) for index in range(len(recording.steps))],
+                                                recording.points[start], recording.targets[start])},
         **numbers,
     }
     widest = widest_texts(graphs, numbers)
