@@ -35,7 +35,7 @@ STYLE = {  # fill colour by role, so parameters, inputs/constants and results ar
 
 
 def _escape(text: str) -> str:
-    """Escape what means something inside a Graphviz record label: its own characters, and `&`.
+    r"""Escape what means something inside a Graphviz record label: its own characters, and `&`.
 
     Graphviz reads `&amp;`, `&lt;` ... in any label as the character they stand for, so a label
     that holds "&amp;" would be drawn as "&": every `&` is written as `&amp;` to be drawn as itself.

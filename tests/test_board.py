@@ -61,7 +61,8 @@ def test_a_formula_name_evaluated_at_the_leaves_numbers_gives_the_values_data(ro
         names = value_names(order)
     finally:
         board.MAX_NAME = old
-    scope = {**FUNCTIONS, **{names[node]: node.data for node in order if not node.parents}}  # a, b, c and v<k>
+    # a, b, c, and the values named by position (v<k>: a constant, or a formula made twice or too long)
+    scope = {**FUNCTIONS, **{name: node.data for node, name in names.items() if name.isidentifier()}}
     for node in order:
         name = names[node]
         if node.parents and not name.startswith("v"):
