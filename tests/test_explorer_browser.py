@@ -243,9 +243,10 @@ def test_choosing_a_path_shows_its_drawing_with_the_engines_numbers(run, pages, 
 
 # The windows a page must read well in as it opens: a laptop's and a desktop's.
 WINDOWS = [(1280, 720), (1600, 900)]
-# Readable: the graph's text drawn at least this large (CSS px of font size). Graphviz writes 11 pt,
-# 14.7 px at zoom 1; 11 px is small print, and 6 px (the old opening zoom) cannot be read.
-READABLE_PX = 11
+# Readable: the graph's text drawn at a font size of at least 13 CSS px (capital letters about 9.5 px
+# tall, a line of text about 15 px). The explorers used to open at 55%: 8.1 px, capitals of about 6 px.
+# Graphviz writes 11 pt, 14.7 px at zoom 1.
+READABLE_PX = 13
 # The shown path's text sizes, and where its boxes and the pane are.
 MEASURE = """() => {
   const svg = document.querySelector("#graph .path:not([hidden]) svg");

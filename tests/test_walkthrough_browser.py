@@ -116,8 +116,10 @@ def test_the_tanh_step_shows_the_slope_worked_as_on_the_board(tab, tmp_path):
 # The pages `make demo` writes, and the windows they must fit: a laptop's and a desktop's.
 SHIPPED = {"neuron": lambda: GRAPHS["neuron"](), "used_twice": lambda: GRAPHS["used_twice"]()}
 WINDOWS = [(1280, 720), (1600, 900)]
-# Readable: the graph's text drawn at least this tall (CSS px of font size; 12-13 px is a book's text).
-READABLE_PX = 11
+# Readable: the graph's text drawn at a font size of at least 13 CSS px (capital letters about 9.5 px
+# tall, a line of text about 15 px). The explorers used to open at 55%: 8.1 px, capitals of about 6 px.
+# Graphviz writes 11 pt, 14.7 px at zoom 1.
+READABLE_PX = 13
 # Where the graph sits, the size of each box's text, and whether anything spills out of the window.
 MEASURE = """() => {
   const svg = document.querySelector("#graph svg");

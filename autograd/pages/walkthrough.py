@@ -61,7 +61,7 @@ def walkthrough(root: Value, *, params: Iterable[Value] = (), rankdir: str = "LR
     dot = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, params=params)
     # Tighter than draw_dot's defaults (ranks 0.5 inch apart, wide margins in each field): the graph
     # shares the window with the explanation, and a narrower graph is drawn with larger text.
-    dot.graph_attr.update(ranksep="0.3", nodesep="0.15")
+    dot.graph_attr.update(ranksep="0.22", nodesep="0.15")
     dot.node_attr.update(margin="0.06,0.04")
     # Lay the graph out with the widest text each field will show, so every step's text fits
     # its box. A second statement for a node in DOT text replaces only the attributes it gives.

@@ -249,15 +249,15 @@ class PointGraphs:
         nodes = [self.kept[k] for k in path.values]
         dot = draw_values(nodes, self.parameters, rankdir="TB")
         # Compact, top to bottom: a path is a chain of neurons, and a column of boxes fits the pane beside the plots.
-        dot.graph_attr.update(nodesep="0.12", ranksep="0.16")
-        dot.node_attr.update(height="0.3", margin="0.06,0.03")
+        dot.graph_attr.update(nodesep="0.12", ranksep="0.1")
+        dot.node_attr.update(height="0.3", margin="0.06,0.02")
         for p, k in enumerate(path.values):
             data, grad = widest[k]
             numbers = "{ " + " | ".join(map(_escape, (f"data {data}", f"grad {grad}"))) + " }"
             extra = {"style": "filled,dashed", "fillcolor": CUT_FILL} if k in path.cut else {}
             if self.kinds[k] == "result" and k not in path.cut:  # the chain from the inputs to the loss: one column
                 extra["group"] = "path"
-                dot.node(f"v{p}_op", group="path")
+                dot.node(f"v{p}_op", group="path", height="0.22")  # flat ellipses: a path has six ops
             # Top to bottom, a record without braces is a row, and braces stack their fields: the label, then
             # data over grad. Narrow boxes: a layer's weights and inputs side by side still fit the pane.
             label = f"{_escape(self.labels[k])} | {numbers}" if self.labels[k] else numbers
@@ -265,7 +265,7 @@ class PointGraphs:
             if k in path.notes:
                 node = self.kept[k]
                 inputs = "h" if node.parents[len(node.parents) // 2].label.startswith("h[") else "x"
-                dot.node(f"n{p}", f"+ {path.notes[k]} more terms w·{inputs}\\n(not on this path)", shape="box",
+                dot.node(f"n{p}", f"+{path.notes[k]} more\\nterms w·{inputs}", shape="box",
                          style="dashed,rounded", color="#888888", fontcolor="#555555")
                 dot.edge(f"n{p}", f"v{p}_op", style="dashed", color="#888888")
         return dot

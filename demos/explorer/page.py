@@ -186,10 +186,10 @@ def page_body(recording: Recording, plane: Plane, graphs: PointGraphs, plot: str
 </section>
 <section class="point-pane">
 <div class="point-bar"><label for="point">Data point</label> <select id="point">{options}</select>
+<span class="path-bar">path: {choices}</span>
 <span class="zoom"><button id="zoom-out" title="zoom out">−</button><span id="zoom">100%</span>
 <button id="zoom-in" title="zoom in">+</button><button id="zoom-fit" title="the whole path">fit</button></span>
 </div>
-<div class="path-bar">Its graph, one path at a time: {choices}</div>
 <p id="point-info" aria-live="polite"></p>
 <main id="graph">
 {paths}
