@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autograd.draw import label_text
 from autograd.graph import refuse_non_finite_gradient, slopes_of, topological_order
 from autograd.value import Value
 
@@ -17,7 +18,7 @@ class BackwardStep:
     upstream: float  # d root / d node, complete when this step runs
     parents: list[str]
     local: list[float]  # d node / d parent (the op table's rule)
-    contributions: list[float]  # local * upstream: added to each parent's gradient
+    contributions: list[float]  # local * upstream (the chain rule): added to each parent's gradient
 
     def __str__(self) -> str:
         parts = ", ".join(
@@ -28,16 +29,25 @@ class BackwardStep:
 
 
 class BackwardExplanation(list):
-    """The list of BackwardSteps; prints as one line per step."""
+    """The list of BackwardSteps; prints as one line per step (a root that is a leaf, as one line saying so)."""
+
+    def __init__(self, root_name: str) -> None:
+        super().__init__()
+        self.root_name = root_name
 
     def __str__(self) -> str:
+        if not self:
+            name = self.root_name
+            return (f"{name} is a leaf: backward() adds d {name} / d {name} = 1 to {name}.grad, "
+                    "and there is no op to go back through")
         return "\n".join(str(step) for step in self)
 
 
 def explain_backward(root: Value) -> BackwardExplanation:
     """The steps `root.backward()` would take, as data, without touching any `.grad`.
 
-    Nodes are named by their label, or v0, v1, ... in topological order (as in draw_dot).
+    Nodes are named by their label, or v0, v1, ... in topological order (as in draw_dot). Each line
+    reads parent += local × upstream = contribution, the chain rule in the lecture's order.
 
     >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
     >>> c = a * b
@@ -45,13 +55,15 @@ def explain_backward(root: Value) -> BackwardExplanation:
     >>> print(explain_backward(c + a))
     v3 = +(c, a): c += 1 * 1 = 1, a += 1 * 1 = 1
     c = *(a, b): a += 3 * 1 = 3, b += 2 * 1 = 2
+    >>> print(explain_backward(a))
+    a is a leaf: backward() adds d a / d a = 1 to a.grad, and there is no op to go back through
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain_backward needs a Value, got {type(root).__name__} {root!r:.40}")
     order = topological_order(root)
-    names = {node: node.label or f"v{i}" for i, node in enumerate(order)}
+    names = {node: label_text(node.label) or f"v{i}" for i, node in enumerate(order)}
     grads = {root: 1.0}
-    steps = BackwardExplanation()
+    steps = BackwardExplanation(names[root])
     for node in reversed(order):
         if not node.parents:
             continue

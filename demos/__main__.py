@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 import time
@@ -23,8 +24,11 @@ DEMOS = {
         ["--steps", "3000"],
     ),
     "buggy_sigmoid_derivative": ("a derivative bug that still trains, reproduced with a custom op", []),
-    "graph_rendering": ("an expression and a neuron drawn with Graphviz; saves out/graph_*.svg", []),
-    "walkthrough": ("backprop step by step in a page you click through; saves out/walkthrough_neuron.html", []),
+    "graph_rendering": ("an expression, a neuron and an MLP drawn with Graphviz; saves out/graph_*.svg", []),
+    "walkthrough": (
+        "backprop step by step in pages you click through; saves out/walkthrough_neuron.html and _used_twice.html",
+        [],
+    ),
     "gradient_checking": ("gradcheck catches the tutorials' derivative slips; their fixes pass", []),
     "newton_second_derivative": ("Newton's method with second derivatives from grad(create_graph=True)", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
@@ -43,8 +47,6 @@ def list_demos() -> None:
 
 
 def run(name: str, args: list[str]) -> None:
-    if name not in DEMOS:
-        raise SystemExit(f"unknown demo {name!r}; `python -m demos` lists them")
     print(f"\n=== {name}: {DEMOS[name][0]}\n")
     start = time.perf_counter()
     importlib.import_module(f"demos.{name}").main(args)
@@ -52,16 +54,30 @@ def run(name: str, args: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] in ("-h", "--help", "--list"):
-        list_demos()
-    elif argv[0] == "--all":
-        quick = "--quick" in argv
+    if argv and argv[0] in DEMOS:  # a demo's own options follow its name: python -m demos two_moons --steps 50
+        run(argv[0], argv[1:])
+        return
+    listing = "\n".join(f"  {name:<26} {what}" for name, (what, _) in DEMOS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m demos",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"demos (`python -m demos NAME --help` for one's options):\n{listing}",
+    )
+    parser.add_argument("name", nargs="?", choices=list(DEMOS), metavar="NAME", help="the demo to run")
+    parser.add_argument("--all", action="store_true", help="run every demo, one after another")
+    parser.add_argument("--quick", action="store_true", help="with --all: shorten the 60,000-step tutorial run")
+    parser.add_argument("--list", action="store_true", help="list the demos (also what no arguments do)")
+    args = parser.parse_args(argv)
+    if args.quick and not args.all:
+        parser.error("--quick shortens `--all`; give both (python -m demos --all --quick)")
+    if args.all:
         for name, (_, quick_args) in DEMOS.items():
-            run(name, quick_args if quick else [])
+            run(name, quick_args if args.quick else [])
         pictures = sorted(str(p) for p in out_dir().iterdir() if p.suffix in (".png", ".svg", ".html"))
         print("\nPictures and pages written:\n  " + "\n  ".join(pictures))
     else:
-        run(argv[0], argv[1:])
+        list_demos()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from demos.common import show_rows
+from demos.common import demo_arguments, show_rows
 from nn import MLP, SGD, mse
 
 INPUTS, TARGET = [0.35, 0.9], 0.5
@@ -83,6 +83,7 @@ def general_formulas_2_3_2(w_in: np.ndarray, w_out: np.ndarray, x: list[float], 
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("backprop_by_hand", __doc__).parse_args(argv)  # no options: --help, and anything else is refused
     print(__doc__)
     e = engine_step()
     show_rows(

@@ -50,8 +50,14 @@ def launch():
             browser.close()
 
 
-def screenshot_steps(page_path: str | Path, shots: dict[int, Path], width: int = 1280, height: int = 720) -> None:
-    """Open a step-by-step page and save a screenshot at each step k in `shots` (step k -> png path)."""
+def screenshot_steps(
+    page_path: str | Path, shots: dict[int, Path], width: int = 1280, height: int = 720, full_page: bool = True
+) -> None:
+    """Open a step-by-step page and save a screenshot at each step k in `shots` (step k -> png path).
+
+    full_page=False takes the window only (width x height), as a learner sees the page opened, cut
+    below the page's last element when the page is shorter than the window.
+    """
     with launch() as browser:
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(Path(page_path).resolve().as_uri())
@@ -59,4 +65,10 @@ def screenshot_steps(page_path: str | Path, shots: dict[int, Path], width: int =
             page.keyboard.press("Home")
             for _ in range(step):
                 page.keyboard.press("ArrowRight")
-            page.screenshot(path=str(png), full_page=True)
+            if full_page:
+                page.screenshot(path=str(png), full_page=True)
+            else:  # the window, down to the end of what the page shows (no empty band below a short page)
+                bottom = page.evaluate("Math.max(...[...document.body.children].map((e) => "
+                                       "e.getBoundingClientRect().bottom))")
+                page.screenshot(path=str(png), clip={"x": 0, "y": 0, "width": width,
+                                                     "height": min(height, int(bottom) + 8)})

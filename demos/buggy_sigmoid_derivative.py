@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from autograd import Value, op
 from autograd.floats import exp
-from demos.common import show_rows
+from demos.common import demo_arguments, show_rows
 from nn import SGD, Neuron, mse
 
 INPUTS = [[0, 0], [0, 1], [1, 1], [1, 0]]
@@ -48,6 +48,7 @@ def train(activation, epochs: int = 10_000) -> tuple[list[float], float, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("buggy_sigmoid_derivative", __doc__).parse_args(argv)  # no options: --help; anything else refused
     print(__doc__)
     doc_w, doc_b, doc_p = train(sigmoid_as_documented)
     true_w, true_b, true_p = train("sigmoid")

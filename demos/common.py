@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +31,78 @@ def example_expression() -> Value:
     L = d * f
     L.label = "L"
     return L
+
+
+def lecture_neuron() -> tuple[Value, list[Value]]:
+    """The lecture's neuron, o = tanh(x1*w1 + x2*w2 + b), one op per node and every value named: (o, parameters).
+
+    Its numbers are the ones a learner from the lecture knows: b makes n = 0.8814, so o = 0.7071, and
+    after o.backward(), x1.grad = -1.5, w1.grad = 1, x2.grad = 0.5, w2.grad = 0, b.grad = 0.5.
+
+    >>> o, params = lecture_neuron()
+    >>> o.backward()
+    >>> round(o.data, 4), [round(p.grad, 4) for p in params]
+    (0.7071, [1.0, 0.0, 0.5])
+    """
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")  # the inputs
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")  # the weights
+    b = Value(6.8813735870195432, label="b")  # the bias, chosen so that o comes out at 1/sqrt(2)
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    total = x1w1 + x2w2
+    total.label = "x1*w1 + x2*w2"
+    n = total + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [w1, w2, b]
+
+
+def used_twice() -> Value:
+    """The lecture's value used twice, f = (a*b) * (a+b) at a = -2, b = 3: a.grad = -6 + 3 = -3 adds up two uses.
+
+    >>> f = used_twice()
+    >>> f.backward()
+    >>> [(v.label, v.grad) for v in (f.parents[0].parents)]
+    [('a', -3.0), ('b', -8.0)]
+    """
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    d = a * b
+    d.label = "d"
+    e = a + b
+    e.label = "e"
+    f = d * e
+    f.label = "f"
+    return f
+
+
+def demo_arguments(name: str, doc: str) -> argparse.ArgumentParser:
+    """The argument parser of `python -m demos NAME`: --help shows the demo's docstring; anything unknown is refused."""
+    first, _, rest = doc.strip().partition("\n")
+    return argparse.ArgumentParser(prog=f"python -m demos {name}", description=first, epilog=rest.strip() or None,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def whole_number(least: int):
+    """An argparse type: a whole number >= least, or argparse's error naming what was given.
+
+    >>> whole_number(1)("3")
+    3
+    >>> whole_number(1)("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number >= 1, got '0'
+    """
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[+-]?\d+", text.strip()) or int(text) < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {least}, got {text!r}")
+        return int(text)
+
+    parse.__name__ = f"whole number >= {least}"  # what argparse names the type in its messages
+    return parse
 
 
 def out_dir() -> Path:

@@ -8,11 +8,9 @@ sigmoid neurons without bias, trained by SGD(lr=1) on that loss, prints the tuto
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from demos.common import TRASK_X, TRASK_Y, show_rows, with_progress
+from demos.common import TRASK_X, TRASK_Y, demo_arguments, show_rows, whole_number, with_progress
 from nn import MLP, SGD, mse
 
 DOC_OUTPUT_3_1 = [0.00966449, 0.00786506, 0.99358898, 0.99211957]  # as printed (8 digits)
@@ -69,8 +67,8 @@ def run_3_4_1(steps: int = 60_000, progress: bool = False) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=60_000, help="steps for the 3-4-1 net (default 60000)")
+    parser = demo_arguments("delta_rule_networks", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=60_000, help="steps for the 3-4-1 net (default 60000)")
     args = parser.parse_args(argv)
     print(__doc__)
     print("One layer (3-1), 10,000 steps: output after training")

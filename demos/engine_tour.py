@@ -8,10 +8,11 @@ the gradient flowing in, and adding up the contributions of every path.
 from __future__ import annotations
 
 from autograd import Value, grad, table, topological_order
-from demos.common import example_expression
+from demos.common import demo_arguments, example_expression
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("engine_tour", __doc__).parse_args(argv)  # no options: --help, and anything else is refused
     print(__doc__)
     L = example_expression()
     L.backward()

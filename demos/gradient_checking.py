@@ -13,6 +13,7 @@ import math
 from autograd import Value, gradcheck
 from demos import backprop_by_hand as hand
 from demos import buggy_sigmoid_derivative as buggy
+from demos.common import demo_arguments
 from nn import MLP, check_model_gradients, mse
 
 
@@ -59,6 +60,7 @@ def network_checks():
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("gradient_checking", __doc__).parse_args(argv)  # no options: --help, and anything else is refused
     print(__doc__)
     buggy_report, fixed_report, custom_op_report = neuron_checks()
     print("1. The single-neuron tutorial's sigmoid derivative, written by hand:\n")

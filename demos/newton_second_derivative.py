@@ -8,6 +8,7 @@ gives f''(x): no formula for f'' is written anywhere.
 from __future__ import annotations
 
 from autograd import Value, grad
+from demos.common import demo_arguments
 
 
 def f(x: Value) -> Value:
@@ -28,6 +29,7 @@ def newton(x0: float, steps: int = 8) -> list[tuple[float, float, float, float]]
 
 
 def main(argv: list[str] | None = None) -> None:
+    demo_arguments("newton_second_derivative", __doc__).parse_args(argv)  # no options: --help; anything else refused
     print(__doc__)
     print("  f(x) = x**4 - 3 x**2 + x + exp(x / 2), from x = 2:\n")
     print(f"  {'step':>4} {'x':>20} {'f(x)':>14} {'f`(x)':>12} {'f``(x)':>12}")

@@ -14,11 +14,9 @@ therefore uses lr 0.02, where training is stable.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from demos.common import show_rows, with_progress
+from demos.common import demo_arguments, show_rows, whole_number, with_progress
 from nn import MLP, SGD, mse
 from nn.reference import ReferenceMLP
 
@@ -72,8 +70,8 @@ def train_document(weights: list[np.ndarray], steps: int, lr: float = DOC_LR) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=10_000)
+    parser = demo_arguments("regression_linear_output", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=10_000, help="training steps (default 10000)")
     args = parser.parse_args(argv)
     print(__doc__)
     weights = initial_weights()

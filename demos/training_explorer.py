@@ -3,35 +3,28 @@
 Each page (out/two_moons_training.html, out/yin_yang_training.html) opens in any browser from the
 file system. Press Play, or → and ←, to move through the recorded training steps: the loss curve
 grows, the decision boundary moves over the data, and the graph on the right shows one data
-point's loss term at that step, with each value's data and gradient. Click a point (or choose it
-in the list) to see its graph. Screenshots go next to the pages when Playwright and Chromium are
-installed.
+point's loss term at that step, with each value's data and gradient: that point's share of the
+step. The graph is drawn one path at a time, one neuron per layer (choose which above it). Click a
+point (or choose it in the list) to see its graph. Screenshots go next to the pages when
+Playwright and Chromium are installed.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from autograd.draw import GraphvizNotInstalled
 from demos import browser
-from demos.common import out_dir
+from demos.common import demo_arguments, out_dir, whole_number
 from demos.explorer.page import explorer_page
 from demos.explorer.runs import RECORDINGS
 
 EVERY = 5  # record every 5th step (21 of 101 states): two moons' page is 1.0 MB, yin-yang's 2.9 MB
 
 
-def at_least_one(text: str) -> int:
-    """--every's value: a whole number >= 1, or argparse's error naming what was given."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--every", type=at_least_one, default=EVERY, help="record every k-th step (and the last)")
+    parser = demo_arguments("training_explorer", __doc__)
+    parser.add_argument("--every", type=whole_number(1), default=EVERY, help="record every k-th step (and the last)")
     parser.add_argument("--runs", nargs="+", choices=list(RECORDINGS), default=list(RECORDINGS))
     args = parser.parse_args(argv)
     print(__doc__)
@@ -56,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     for path, steps in saved:
         # A quarter of the way in (points still misclassified, gradients flowing), and at the end.
         shots = {(steps - 1) // 4: path.replace(".html", ".png"), steps - 1: path.replace(".html", "_end.png")}
-        browser.screenshot_steps(path, shots, width=1600, height=900)
+        browser.screenshot_steps(path, shots, width=1280, height=720, full_page=False)  # a laptop's window
         for index, png in sorted(shots.items()):
             print(f"  screenshot at recorded step {index} of {steps - 1}: {png}")
 

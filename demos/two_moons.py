@@ -13,15 +13,18 @@ neuron here adds its bias after the weighted sum and micrograd's adds it first.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
-from demos.common import out_dir, with_progress
+from demos.common import demo_arguments, out_dir, whole_number, with_progress
 from nn import MLP, SGD, hinge, l2
 
 ALPHA = 1e-4  # L2 weight
+# One colour per class, the same in every picture of this data set: the PNG, the explorer page, the notebooks.
+COLOURS = ("#e8743b", "#2f7bd9")  # y = -1 orange, y = +1 blue
+CLASS_NAMES = ("y = −1", "y = +1")
+REGION = (-2.0, 2.5, -1.5, 2.0)  # x1 from, to; x2 from, to: the data with room around it
 # What karpathy/micrograd's demo.ipynb prints for this run: step -> (loss, accuracy).
 MICROGRAD_PUBLISHED = {0: (0.8958441028683222, 0.5), 99: (0.010978370135492717, 1.0)}
 
@@ -99,6 +102,37 @@ def train_compiled(steps: int = 100, seed: int = 1337) -> tuple[MLP, list[float]
     return model, losses, record_seconds
 
 
+def plot_points(ax, x: np.ndarray, y: np.ndarray) -> None:
+    """The data on a matplotlib Axes: each class in its colour (COLOURS), named in a legend; axes x1 and x2.
+
+    The same colours as the explorer page's: use this (and plot_regions) to plot two moons anywhere.
+    """
+    for label, colour, name in zip((-1.0, 1.0), COLOURS, CLASS_NAMES):
+        chosen = y == label
+        ax.scatter(x[chosen, 0], x[chosen, 1], color=colour, s=30, edgecolors="k", linewidths=0.6, label=name)
+    ax.set(xlabel="x1", ylabel="x2", aspect="equal")
+
+
+def plot_regions(ax, model: MLP, region: tuple[float, float, float, float] = REGION) -> None:
+    """A trained network's regions on an Axes: each class's side in a light shade of its colour, the decision
+    boundary (score 0) as a line and the margins (score -1 and +1) dashed, each named in the legend."""
+    from matplotlib.colors import ListedColormap
+
+    from nn.reference import ReferenceMLP
+
+    x0, x1, y0, y1 = region
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 240))
+    # The NumPy reference computes the same network on the whole grid at once.
+    net = ReferenceMLP(*model.to_arrays(), activation=model.activation, output_activation=model.output_activation)
+    scores = net.forward(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    ax.contourf(gx, gy, scores > 0, levels=[-0.5, 0.5, 1.5], cmap=ListedColormap(COLOURS), alpha=0.22)
+    ax.contour(gx, gy, scores, levels=[0.0], colors="k", linewidths=1.5)
+    ax.contour(gx, gy, scores, levels=[-1.0, 1.0], colors="k", linewidths=0.8, linestyles="dashed")
+    ax.plot([], [], color="k", linewidth=1.5, label="decision boundary (score 0)")
+    ax.plot([], [], color="k", linewidth=0.8, linestyle="dashed", label="margins (score -1 and +1)")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1))
+
+
 def plot(model: MLP) -> str:
     """Save the decision boundary over the data as a PNG and return its path."""
     import matplotlib
@@ -106,16 +140,13 @@ def plot(model: MLP) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from autograd import no_grad
-
     x, y = make_moons()
-    xs, ys = np.meshgrid(np.arange(-2, 2.5, 0.05), np.arange(-1.5, 2, 0.05))
-    with no_grad():  # evaluation only: no graph needed
-        scores = np.array([model([a, b]).data for a, b in zip(xs.ravel(), ys.ravel())]).reshape(xs.shape)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contourf(xs, ys, scores > 0, cmap=plt.cm.Spectral, alpha=0.8)
-    ax.scatter(x[:, 0], x[:, 1], c=y, s=30, cmap=plt.cm.Spectral, edgecolors="k")
-    ax.set(title="Two moons: decision boundary of MLP(2, [16, 16, 1])", xlim=(-2, 2.45), ylim=(-1.5, 1.95))
+    fig, ax = plt.subplots(figsize=(7, 5))
+    plot_regions(ax, model)
+    plot_points(ax, x, y)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    ax.set_title("Two moons: the regions of MLP(2, [16, 16, 1]) after training\n(shade: the side the network "
+                 "puts each class on)", fontsize=10)
     path = out_dir() / "two_moons_boundary.png"
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
@@ -123,14 +154,14 @@ def plot(model: MLP) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
+    parser = demo_arguments("two_moons", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=100, help="training steps (100 in micrograd's demo)")
     args = parser.parse_args(argv)
     print(__doc__)
     start = time.perf_counter()
     model, history = train(args.steps, progress=True)
     seconds = time.perf_counter() - start
-    for k in [*list(range(0, args.steps, 10)), args.steps - 1]:
+    for k in sorted({*range(0, args.steps, 10), args.steps - 1}):
         print(f"  step {k:3d}  loss {history[k][0]:.6f}  accuracy {history[k][1]:.0%}")
     print("\n  micrograd's demo.ipynb prints, for the same data and initial weights:")
     for k, (loss, accuracy) in MICROGRAD_PUBLISHED.items():

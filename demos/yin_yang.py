@@ -14,7 +14,6 @@ trains a bigger net on more data, a little longer (the README gives its accuracy
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from itertools import pairwise
@@ -22,10 +21,14 @@ from itertools import pairwise
 import numpy as np
 
 from autograd import Value, no_grad
-from demos.common import out_dir
+from demos.common import demo_arguments, out_dir, whole_number
 from nn import MLP, AdamW, cross_entropy
 
 MASK64 = (1 << 64) - 1
+# One colour per class, the same in every picture of this data set (the PNG and the explorer page): as in their page.
+COLOURS = ("#d62728", "#2ca02c", "#1f77b4")  # yin red, yang green, dots blue
+CLASS_NAMES = ("yin", "yang", "dots")
+MARKERS = {"train": "o", "val": "s", "test": "^"}
 
 
 class XorShiftStar:
@@ -157,8 +160,8 @@ def plot(model: MLP, hidden: int = 8, points: int = 100) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from nn.reference import ReferenceMLP
 
@@ -168,19 +171,21 @@ def plot(model: MLP, hidden: int = 8, points: int = 100) -> str:
     # The NumPy reference computes the same network on all 44,521 grid points at once.
     net = ReferenceMLP(*model.to_arrays(), activation="tanh", output_activation="linear")
     regions = np.argmax(net.forward(np.column_stack([gx.ravel(), gy.ravel()])), axis=1).reshape(gx.shape)
-    colors = ["#d62728", "#2ca02c", "#1f77b4"]  # red, green, blue, as in their page
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=colors, alpha=0.25)
-    for split, marker in (("train", "o"), ("val", "s"), ("test", "^")):
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=COLOURS, alpha=0.25)
+    for split, marker in MARKERS.items():
         xs, ys = data[split]
-        ax.scatter(xs[:, 0], xs[:, 1], c=ys, cmap=ListedColormap(colors), vmin=0, vmax=2, marker=marker,
-                   edgecolors="k", s=40)
+        ax.scatter(xs[:, 0], xs[:, 1], c=[COLOURS[c] for c in ys], marker=marker, edgecolors="k", s=40)
     ax.add_patch(plt.Circle((0.0, 0.0), 2.0, fill=False, linestyle="--", color="0.4"))  # the yin-yang's disc
-    # The legend tells the splits apart by marker; the colours are the classes, as in the regions.
-    ax.legend(handles=[Line2D([], [], marker=marker, color="white", markeredgecolor="k", linestyle="", label=split)
-                       for split, marker in (("train", "o"), ("val", "s"), ("test", "^"))], loc="lower right")
+    # The legend: the classes by colour (points and shaded regions alike), the splits by marker, the disc.
+    handles = [Patch(facecolor=colour, edgecolor="k", label=f"{name}: points, and where the network says {name}")
+               for colour, name in zip(COLOURS, CLASS_NAMES)]
+    handles += [Line2D([], [], marker=marker, color="white", markeredgecolor="k", markerfacecolor="0.75",
+                       linestyle="", label=f"{split} point") for split, marker in MARKERS.items()]
+    handles.append(Line2D([], [], color="0.4", linestyle="--", label="the yin-yang's disc: where the data lies"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     ax.set(title=f"Yin-yang: decision regions of MLP(2, [{hidden}, 3])", xlim=(-2.1, 2.1), ylim=(-2.1, 2.1),
-           aspect="equal")
+           aspect="equal", xlabel="x1", ylabel="x2")
     path = out_dir() / "yin_yang_regions.png"
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
@@ -196,10 +201,12 @@ def numba_installed() -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100, help="training steps (100 in their run)")
-    parser.add_argument("--hidden", type=int, default=8, help="hidden neurons (8 in their run)")
-    parser.add_argument("--points", type=int, default=100, help="points in all three splits (100 in their run)")
+    parser = demo_arguments("yin_yang", __doc__)
+    parser.add_argument("--steps", type=whole_number(1), default=100, help="training steps (100 in their run)")
+    parser.add_argument("--hidden", type=whole_number(1), default=8, help="hidden neurons (8 in their run)")
+    # 80% train, 10% validation, 10% test: from 10 points on, each split has at least one
+    parser.add_argument("--points", type=whole_number(10), default=100,
+                        help="points in all three splits, at least 10 (100 in their run)")
     parser.add_argument("--engine", choices=["both", "eager", "compiled"], default="both",
                         help="train with backward(), on a Tape, or both and compare (the default)")
     args = parser.parse_args(argv)

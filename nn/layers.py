@@ -93,6 +93,17 @@ def weight_generator(who: str, seed: Any, rng: Any) -> random.Random | None:
     return random.Random(int(seed))
 
 
+class Parameter(Value):
+    """A Value a model learns: a weight or a bias. draw_dot and walkthrough draw it as a parameter (amber).
+
+    The class attribute is how the engine's drawings tell (autograd/draw.py, is_parameter); a
+    Parameter is otherwise a plain leaf Value.
+    """
+
+    __slots__ = ()
+    is_parameter = True
+
+
 class Neuron(Module):
     """activation(w . x + b): weights uniform in [-1, 1), bias 0.
 
@@ -116,8 +127,16 @@ class Neuron(Module):
         uniform = random.uniform if generator is None else generator.uniform
         self.activation = activation
         self._act = get_activation(activation)
-        self.w = [Value(uniform(-1.0, 1.0)) for _ in range(nin)]
-        self.b = Value(0.0) if bias else None
+        self.w = [Parameter(uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.b = Parameter(0.0) if bias else None
+        self.label_parameters()
+
+    def label_parameters(self, where: str = "") -> None:
+        """Label the weights w[i] and the bias b, after `where` (a Layer or MLP passes the neuron's place: "[1][3]")."""
+        for i, w in enumerate(self.w):
+            w.label = f"w{where}[{i}]"
+        if self.b is not None:
+            self.b.label = f"b{where}"
 
     def __call__(self, xs: Sequence[Any]) -> Value:
         return self.forward(inputs_as_values("Neuron", len(self.w), xs))
@@ -160,6 +179,12 @@ class Layer(Module):
         check_flag("Layer", "bias", bias)
         generator = weight_generator("Layer", seed, rng)  # None: each neuron draws from the global random
         self.neurons = [Neuron(nin, activation, bias, rng=generator) for _ in range(nout)]
+        self.label_parameters()
+
+    def label_parameters(self, where: str = "") -> None:
+        """Label each parameter by where it sits: w[j][i] is neuron j's weight for input i, b[j] its bias."""
+        for j, neuron in enumerate(self.neurons):
+            neuron.label_parameters(f"{where}[{j}]")
 
     def __call__(self, xs: Sequence[Any]) -> Value | list[Value]:
         out = self.forward(inputs_as_values("Layer", len(self.neurons[0].w), xs))
@@ -212,6 +237,8 @@ class MLP(Module):
         self.activation, self.output_activation = activation, output_activation
         acts = [activation] * (len(nouts) - 1) + [output_activation]
         self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], bias, rng=generator) for i in range(len(nouts))]
+        for i, layer in enumerate(self.layers):  # w[1][3][0] is model.layers[1].neurons[3].w[0]
+            layer.label_parameters(f"[{i}]")
 
     @property
     def nin(self) -> int:

@@ -17,7 +17,11 @@ def shown(page, point: int, index: int) -> list[tuple[str, str]]:
 
 
 def hinge_values(model: MLP, x, y: float) -> dict:
-    """Two moons: the point's hinge term built as the demo's loss builds it, after backward, found by walking back."""
+    """Two moons: the point's hinge term built as the demo's loss builds it, after backward, found by walking back.
+
+    The labels are the explorer's: nn's names for the output neuron's parameters (w[2][0][j], b[2][0]),
+    h[1][j] for the last hidden layer's outputs, and score, y, loss term.
+    """
     score = model(list(x))
     term = (1 - y * score).relu()
     term.backward()
@@ -27,9 +31,11 @@ def hinge_values(model: MLP, x, y: float) -> dict:
     weighted_sum, bias = score.parents
     neuron = len(model.layers[-1].neurons[0].w)
     weights, hidden = weighted_sum.parents[:neuron], weighted_sum.parents[neuron:]
-    named = {f"w3[0,{j}]": w for j, w in enumerate(weights)} | {f"h2[{j}]": h for j, h in enumerate(hidden)}
-    named |= {"b3[0]": bias, "score": score, "loss term": term}
-    unnamed = [weighted_sum, label, product, one, margin]
+    last = len(model.layers) - 1
+    named = {f"w[{last}][0][{j}]": w for j, w in enumerate(weights)}
+    named |= {f"h[{last - 1}][{j}]": h for j, h in enumerate(hidden)}
+    named |= {f"b[{last}][0]": bias, "score": score, "loss term": term, "y": label}
+    unnamed = [weighted_sum, product, one, margin]
     return {"named": named, "all": [*named.values(), *unnamed]}
 
 

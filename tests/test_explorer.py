@@ -236,3 +236,87 @@ def test_doctests_of_the_explorer_modules_pass(module):
     # demos/ is not in pytest's doctest paths (its demos print at length); the explorer's examples are run here.
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert failures == 0 and tried > 0
+
+
+def drawn_labels(page, path: dict) -> list[str]:
+    """The labels of the boxes a path draws (unlabelled boxes left out)."""
+    labels = page.data["graph"]["labels"]
+    return [labels[k] for k in path["values"] if labels[k]]
+
+
+def test_each_yin_yang_path_runs_from_the_inputs_through_one_hidden_neuron_to_one_logit(yin):
+    _, page = yin
+    paths = page.data["graph"]["paths"]
+    assert sorted(tuple(p["key"]) for p in paths) == [(j, k) for j in range(8) for k in range(3)]
+    for path in paths:
+        j, k = path["key"]
+        assert sorted(drawn_labels(page, path)) == sorted([
+            "x1", "x2", f"w[0][{j}][0]", f"w[0][{j}][1]", f"b[0][{j}]", f"h[0][{j}]",  # the hidden neuron
+            f"w[1][{k}][{j}]", f"b[1][{k}]", "z[0]", "z[1]", "z[2]",  # the output neuron; the loss reads all logits
+            "loss term"])
+
+
+def test_each_two_moons_path_runs_from_one_hidden_output_through_the_output_neuron(moons):
+    _, page = moons
+    paths = page.data["graph"]["paths"]
+    assert [p["key"] for p in paths] == [[j] for j in range(16)]
+    for path in paths:
+        (j,) = path["key"]
+        assert sorted(drawn_labels(page, path)) == sorted(
+            [f"h[1][{j}]", f"w[2][0][{j}]", "b[2][0]", "score", "y", "loss term"])
+
+
+@pytest.mark.parametrize("run", ["two_moons", "yin_yang"])
+def test_a_path_notes_the_terms_of_each_weighted_sum_it_leaves_out_and_cuts_what_the_loss_reads_off_it(run, moons, yin):
+    recording, _ = moons if run == "two_moons" else yin
+    graphs = PointGraphs(recording.model(0), recording.points[0], recording.targets[0], recording.loss_term)
+    for path in graphs.paths:
+        sums = {k: graphs.kept[k] for k in path.values if graphs.kept[k].op == "dot"}
+        for k, node in sums.items():
+            inputs = node.parents[len(node.parents) // 2:]
+            drawn = [x for x in inputs if graphs.kept.index(x) in path.values]
+            assert path.notes.get(k, 0) == len(inputs) - len(drawn)  # every term is drawn or counted in the note
+        cut = sorted(graphs.labels[k] for k in path.cut)
+        if run == "two_moons":  # the last hidden layer is kept without the graph behind it
+            assert cut == [f"h[1][{path.key[0]}]"]
+        else:  # the logits off the path: the loss reads them, their graphs are other paths
+            assert cut == sorted(f"z[{c}]" for c in range(3) if c != path.key[1])
+
+
+@pytest.mark.parametrize("run", ["two_moons", "yin_yang"])
+def test_no_number_on_a_page_is_negative_zero(run, moons, yin):
+    _, page = moons if run == "two_moons" else yin
+    data = page.data
+    texts = [*data["parameters"], *data["constants"], *(t for steps in data["moving"] for t in steps)]
+    numbers = [number for text in texts for number in text.split()]
+    assert "-0" not in numbers
+    assert "0" in numbers  # the zeros are there: relu's and the hinge's, written as 0
+
+
+@pytest.mark.parametrize("run", ["two_moons", "yin_yang"])
+def test_the_page_says_a_boxs_grad_is_this_points_share_and_the_step_takes_the_mean(run, moons, yin):
+    _, page = moons if run == "two_moons" else yin
+    text = re.sub(r"<[^>]+>", "", page.html)
+    assert "grad is d(loss term) / d(box): this point's share of the step" in text
+    assert "averages the shares of all" in text
+    assert "−lr × its gradient." not in text  # the old wording, which read as if the point's own gradient moved it
+
+
+def test_the_path_shown_first_carries_the_points_gradient_all_the_way_to_its_first_parameters(yin):
+    # The oracle: an eager backward of the start point's loss term at every recorded step. The path shown
+    # first is the one whose weakest parameter gradient, added over the steps, is largest.
+    recording, page = yin
+    point = page.data["start"]
+    graphs = PointGraphs(recording.model(0), recording.points[0], recording.targets[0], recording.loss_term)
+    scores = []
+    for path in graphs.paths:
+        total = 0.0
+        for index in range(len(recording.steps)):
+            model = recording.model(index)
+            term = cross_entropy(model(list(recording.points[point])), recording.targets[point])
+            term.backward()
+            j, k = path.key
+            layer0, layer1 = model.layers[0].neurons[j], model.layers[1].neurons[k]
+            total += min(abs(p.grad) for p in (*layer0.w, layer0.b, layer1.w[j], layer1.b))
+        scores.append(total)
+    assert page.data["graph"]["startPath"] == max(range(len(scores)), key=scores.__getitem__)

@@ -31,23 +31,23 @@ MAX_PAGE_BYTES = 4_000_000  # "a few MB": the pages `make demo` writes (every 5t
 # A canvas pixel is the page's colour formula rounded to a byte (Uint8ClampedArray rounds to nearest).
 PIXEL_TOLERANCE = 1
 
-# The boxes of the point graph as the DOM shows them, in order v0, v1, ...: (data, grad) without the words.
+# The boxes of the path shown, as the DOM shows them: {kept value: [data, grad]} without the words (box v<p>
+# of path P's drawing is the kept value page.graph.paths[P].values[p]), and each box's label.
 READ_BOXES = """() => {
-  const boxes = [];
-  for (const group of document.querySelectorAll("#graph g.node")) {
+  const shown = [...document.querySelectorAll("#graph .path")].filter((box) => !box.hidden);
+  const values = page.graph.paths[Number(shown[0].dataset.path)].values;
+  const boxes = {};
+  for (const group of shown[0].querySelectorAll("g.node")) {
     const name = group.querySelector("title").textContent;
-    if (!name.endsWith("_op")) {
+    if (/^v\\d+$/.test(name)) {
       const texts = group.querySelectorAll("text");
       const words = [texts[texts.length - 2].textContent, texts[texts.length - 1].textContent];
-      boxes[Number(name.slice(1))] = [words[0].replace(/^data /, ""), words[1].replace(/^grad /, "")];
+      boxes[values[Number(name.slice(1))]] = [words[0].replace(/^data /, ""), words[1].replace(/^grad /, ""),
+                                              texts.length === 3 ? texts[0].textContent : ""];
     }
   }
-  return boxes;
+  return {shown: shown.length, boxes: boxes};
 }"""
-READ_LABELS = """() => [...document.querySelectorAll("#graph g.node")]
-  .filter((g) => !g.querySelector("title").textContent.endsWith("_op"))
-  .map((g) => [Number(g.querySelector("title").textContent.slice(1)), g.querySelectorAll("text")])
-  .map(([k, texts]) => [k, texts.length === 3 ? texts[0].textContent : ""])"""
 
 
 class ExplorerTab(Watched):
@@ -56,8 +56,11 @@ class ExplorerTab(Watched):
     def __init__(self, browser):
         super().__init__(browser, width=1440, height=860)
 
-    def boxes(self) -> list[tuple[str, str]]:
-        return [tuple(box) for box in self.tab.evaluate(READ_BOXES)]
+    def boxes(self) -> dict[int, tuple[str, str, str]]:
+        """The path shown: {kept value: (data, grad, label)}; exactly one path is shown."""
+        read = self.tab.evaluate(READ_BOXES)
+        assert read["shown"] == 1
+        return {int(k): tuple(box) for k, box in read["boxes"].items()}
 
     def step_text(self) -> str:
         return self.tab.text_content("#step")
@@ -81,15 +84,16 @@ def tab(browser):
 
 
 def assert_shows_engine_numbers(tab: ExplorerTab, run: str, recording, index: int, point: int) -> None:
-    """The DOM's boxes hold what the engine gives for this point's loss term on the network of step `index`."""
+    """The path's boxes hold what the engine gives for this point's loss term on the network of step `index`."""
     engine = engine_boxes(run, recording.model(index), recording.points[point], recording.targets[point])
     shown = tab.boxes()
-    if "ordered" in engine:  # drawn whole: box k is the k-th value in topological order
-        assert shown == engine["ordered"]
-    else:
-        labels = dict(tab.tab.evaluate(READ_LABELS))
-        assert {labels[k]: box for k, box in enumerate(shown) if labels[k]} == engine["named"]
-        assert Counter(shown) == Counter(engine["all"])
+    assert shown
+    if "ordered" in engine:  # kept whole: kept value k is the k-th value in topological order
+        assert {k: (data, grad) for k, (data, grad, _) in shown.items()} == {k: engine["ordered"][k] for k in shown}
+    else:  # labelled boxes by their label; the others are among the engine's values
+        assert {label: (d, g) for d, g, label in shown.values() if label} == {
+            label: box for label, box in engine["named"].items() if label in {b[2] for b in shown.values()}}
+        assert not Counter((d, g) for d, g, _ in shown.values()) - Counter(engine["all"])
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -208,15 +212,76 @@ def test_arrow_keys_step_but_leave_the_point_list_alone_when_it_has_focus(pages,
     assert tab.step_text() == "step 25 / 100"
 
 
+SHOWN_SVG = "#graph .path:not([hidden]) svg"
+
+
 def test_zoom_buttons_scale_the_graph_and_fit_shows_it_whole(pages, tab):
     _, _, path = pages["yin_yang"]
     tab.open(path)
-    width = tab.tab.locator("#graph svg").bounding_box()["width"]
+    width = tab.tab.locator(SHOWN_SVG).bounding_box()["width"]
     tab.tab.click("#zoom-in")
-    assert tab.tab.locator("#graph svg").bounding_box()["width"] > width
+    assert tab.tab.locator(SHOWN_SVG).bounding_box()["width"] > width
     tab.tab.click("#zoom-fit")
-    svg, pane = tab.tab.locator("#graph svg").bounding_box(), tab.tab.locator("#graph").bounding_box()
+    svg, pane = tab.tab.locator(SHOWN_SVG).bounding_box(), tab.tab.locator("#graph").bounding_box()
     assert svg["width"] <= pane["width"] and svg["height"] <= pane["height"]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_choosing_a_path_shows_its_drawing_with_the_engines_numbers(run, pages, tab):
+    recording, page, path = pages[run]
+    tab.open(path)
+    tab.tab.keyboard.press("End")
+    point = page.data["start"]
+    paths = page.data["graph"]["paths"]
+    for target in (0, len(paths) // 2, len(paths) - 1):
+        for n, j in enumerate(paths[target]["key"]):
+            tab.tab.select_option(f"#choice-{n}", str(j))
+        shown = tab.boxes()
+        assert sorted(shown) == sorted(paths[target]["values"])  # this path's drawing, and only it
+        assert_shows_engine_numbers(tab, run, recording, len(recording.steps) - 1, point)
+
+
+# The windows a page must read well in as it opens: a laptop's and a desktop's.
+WINDOWS = [(1280, 720), (1600, 900)]
+# Readable: the graph's text drawn at a font size of at least 13 CSS px (capital letters about 9.5 px
+# tall, a line of text about 15 px). The explorers used to open at 55%: 8.1 px, capitals of about 6 px.
+# Graphviz writes 11 pt, 14.7 px at zoom 1.
+READABLE_PX = 13
+# The shown path's text sizes, and where its boxes and the pane are.
+MEASURE = """() => {
+  const svg = document.querySelector("#graph .path:not([hidden]) svg");
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;  // CSS px per SVG unit
+  const pane = document.getElementById("graph").getBoundingClientRect();
+  const nodes = [...svg.querySelectorAll("g.node")].map((g) => g.getBoundingClientRect());
+  const texts = [...svg.querySelectorAll("g.node text")];
+  return {smallest: Math.min(...texts.map((t) => Number(t.getAttribute("font-size")) * scale)),
+          pane: [pane.left, pane.top, pane.right, pane.bottom],
+          boxes: nodes.map((b) => [b.left, b.top, b.right, b.bottom]),
+          pageWidth: document.documentElement.scrollWidth, pageHeight: document.documentElement.scrollHeight};
+}"""
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w[0]}x{w[1]}")
+@pytest.mark.parametrize("run", RUNS)
+def test_as_the_page_opens_the_graph_is_readable_and_whole_in_its_pane(run, window, pages, browser):
+    _, page, path = pages[run]
+    watched = Watched(browser, *window)
+    try:
+        watched.open(path)
+        shown = watched.tab.evaluate(MEASURE)
+        assert shown["smallest"] >= READABLE_PX, shown["smallest"]
+        left, top, right, bottom = shown["pane"]
+        for box in shown["boxes"]:  # every box and op of the path inside the pane: none cut, on the left or elsewhere
+            assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (box, shown["pane"])
+        assert shown["pageWidth"] <= window[0] and shown["pageHeight"] <= window[1]  # the page itself does not scroll
+        start = page.data["graph"]["paths"][page.data["graph"]["startPath"]]
+        assert watched.tab.evaluate("[...document.querySelectorAll('.choice')].map((c) => Number(c.value))") == \
+            start["key"]  # the lists name the path drawn
+        assert sorted(int(k) for k in ExplorerTab.boxes(watched)) == sorted(start["values"])
+    finally:
+        problems = watched.problems()
+        watched.tab.close()
+    assert not problems, problems
 
 
 def test_the_notebook_iframe_runs_the_explorer_page(pages, tab, tmp_path):

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, explain_backward, walkthrough
+from autograd import Value, explain_backward, topological_order, walkthrough
 from autograd.draw import number_text
+from autograd.pages.board import grad_of, value_names
 from tests.browser_tabs import REQUIRED, WHY_NOT, Watched, watch
 from tests.walkthrough_cases import GRAPHS, draw_dot_texts, states
 
@@ -83,15 +84,78 @@ def test_explain_shows_the_chain_rule_line_of_each_backward_step(name, tab, tmp_
     root, params = GRAPHS[name]()
     page = walkthrough(root, params=params)
     tab.show(page, tmp_path)
+    order = topological_order(root)
+    names = value_names(order)
     forward = sum(1 for s in page.data["steps"] if s["phase"] == "forward")
     for _ in range(forward):
         tab.tab.keyboard.press("ArrowRight")
-    for step in explain_backward(root):
+    for step, data in zip(explain_backward(root), page.data["steps"][forward + 1:], strict=True):
         tab.tab.keyboard.press("ArrowRight")
         text = tab.tab.inner_text("#explain")
-        assert "upstream × local = contribution" in text
-        for local, contribution in zip(step.local, step.contributions):
-            assert f"{number_text(step.upstream)} × {number_text(local)} = {number_text(contribution)}" in text
+        assert "chain rule: local × upstream" in text
+        node = order[int(data["current"][1:])]
+        for parent, local, contribution in zip(node.parents, step.local, step.contributions):
+            line = f"{grad_of(names[parent])} += {number_text(local)} × {number_text(step.upstream)} = "
+            assert line + number_text(contribution) in text
+
+
+def test_the_tanh_step_shows_the_slope_worked_as_on_the_board(tab, tmp_path):
+    root, params = GRAPHS["neuron"]()
+    tab.show(walkthrough(root, params=params), tmp_path)
+    for _ in range(6):  # 5 forward steps, then the first backward step: through o = tanh(n)
+        tab.tab.keyboard.press("ArrowRight")
+    text = tab.tab.inner_text("#explain")
+    assert "through o = tanh(n)" in text
+    assert "do/dn = 1 - o**2 = 1 - 0.7071**2 = 0.5" in text
+    assert "n.grad += 0.5 × 1 = 0.5" in text
+    # n's gradient shows in its box at this very step, complete (the lecture's n.grad = 0.5)
+    n = next(f"v{i}" for i, node in enumerate(topological_order(root)) if node.label == "n")
+    assert tab.boxes()[n] == ("data 0.8814", "grad 0.5", False)
+
+
+# The pages `make demo` writes, and the windows they must fit: a laptop's and a desktop's.
+SHIPPED = {"neuron": lambda: GRAPHS["neuron"](), "used_twice": lambda: GRAPHS["used_twice"]()}
+WINDOWS = [(1280, 720), (1600, 900)]
+# Readable: the graph's text drawn at a font size of at least 13 CSS px (capital letters about 9.5 px
+# tall, a line of text about 15 px). The explorers used to open at 55%: 8.1 px, capitals of about 6 px.
+# Graphviz writes 11 pt, 14.7 px at zoom 1.
+READABLE_PX = 13
+# Where the graph sits, the size of each box's text, and whether anything spills out of the window.
+MEASURE = """() => {
+  const svg = document.querySelector("#graph svg");
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;  // CSS px per SVG unit
+  const sizes = [...svg.querySelectorAll("g.node text")].map((t) => Number(t.getAttribute("font-size")) * scale);
+  return {top: box.top, left: box.left, right: box.right, bottom: box.bottom, smallest: Math.min(...sizes),
+          pageWidth: document.documentElement.scrollWidth, pageHeight: document.documentElement.scrollHeight,
+          legendBottom: document.querySelector(".legend").getBoundingClientRect().bottom};
+}"""
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w[0]}x{w[1]}")
+@pytest.mark.parametrize("name", list(SHIPPED))
+def test_a_shipped_page_fits_the_window_with_readable_text_and_the_graph_never_moves(name, window, browser, tmp_path):
+    root, params = SHIPPED[name]()
+    page = walkthrough(root, params=params)
+    watched = Watched(browser, *window)
+    try:
+        watched.open(Path(page.save(tmp_path / "page.html")))
+        width, height = window
+        places = []
+        for k in range(len(page.data["steps"])):
+            if k:
+                watched.tab.keyboard.press("ArrowRight")
+            shown = watched.tab.evaluate(MEASURE)
+            assert shown["pageWidth"] <= width and shown["pageHeight"] <= height, (k, shown)  # nothing to scroll
+            assert 0 <= shown["left"] and shown["right"] <= width and shown["bottom"] <= height, (k, shown)
+            assert shown["legendBottom"] <= height, (k, shown)
+            assert shown["smallest"] >= READABLE_PX, (k, shown)
+            places.append((shown["top"], shown["left"], shown["right"], shown["bottom"]))
+        assert len(set(places)) == 1, places  # the graph stays put as the explanation changes
+    finally:
+        problems = watched.problems()
+        watched.tab.close()
+    assert not problems, problems
 
 
 @pytest.mark.parametrize("name", ["neuron", "a_times_a", "shared_interior"])
@@ -169,13 +233,14 @@ def test_a_label_that_looks_like_html_shows_as_text(tab, tmp_path):
     assert tab.tab.evaluate("document.querySelector('#graph g.node text').textContent") == label
 
 
-def test_demo_saves_the_page_and_two_screenshots(tmp_path):
+def test_demo_saves_both_pages_and_three_screenshots(tmp_path):
     # In its own process, as `make demo` runs it (Playwright allows one running instance per thread).
     env = {**os.environ, "DEMO_OUT": str(tmp_path)}
     subprocess.run([sys.executable, "-m", "demos", "walkthrough"], env=env, check=True, capture_output=True)
-    names = ["walkthrough_neuron.html", "walkthrough_neuron.png", "walkthrough_neuron_midway.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == names
-    for png in names[1:]:
+    pages = ["walkthrough_neuron.html", "walkthrough_used_twice.html"]
+    pngs = ["walkthrough_neuron.png", "walkthrough_neuron_end.png", "walkthrough_used_twice.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(pages + pngs)
+    for png in pngs:
         assert (tmp_path / png).read_bytes().startswith(b"\x89PNG")
 
 

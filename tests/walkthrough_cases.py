@@ -8,8 +8,19 @@ from __future__ import annotations
 import re
 
 from autograd import Value, draw_dot, op, sum_values
-from demos.graph_rendering import neuron
-from nn import MLP
+from demos.common import lecture_neuron, used_twice
+from nn import MLP, Neuron
+
+
+def nn_neuron():
+    """nn's Neuron on the lecture's numbers: one fused dot node for x1*w1 + x2*w2, its parameters named by nn."""
+    n = Neuron(2, activation="tanh", seed=0)
+    for w, value in zip(n.w, (-3.0, 1.0)):
+        w.data = value
+    n.b.data = 6.8813735870195432
+    out = n([Value(2.0, label="x1"), Value(0.0, label="x2")])
+    out.label = "out"
+    return out, []
 
 
 def fan_out():
@@ -42,8 +53,20 @@ def shared_interior():
     return f, []
 
 
+def interior_used_twice():
+    """An interior value used by two different ops, whose shares arrive at two different steps."""
+    a, b = Value(0.5, label="a"), Value(-1.5, label="b")
+    c = a * b
+    c.label = "c"
+    d = c.exp()
+    d.label = "d"
+    e = d + c * 2.0
+    e.label = "e"
+    return e, []
+
+
 def negative_zero():
-    """relu of a negative number passes back -0.0, which draw_dot shows as "grad -0"."""
+    """relu of a negative number passes back -0.0 (0 x a negative upstream), which draw_dot shows as "grad 0"."""
     x, w = Value(-1.0, label="x"), Value(2.0, label="w")
     h = x * w
     h.label = "h"
@@ -85,10 +108,13 @@ def small_mlp():
 
 
 GRAPHS = {
-    "neuron": neuron,
+    "neuron": lecture_neuron,
+    "used_twice": lambda: (used_twice(), []),
+    "nn_neuron": nn_neuron,
     "fan_out": fan_out,
     "a_times_a": a_times_a,
     "shared_interior": shared_interior,
+    "interior_used_twice": interior_used_twice,
     "negative_zero": negative_zero,
     "earlier_gradients": earlier_gradients,
     "leaf_root": leaf_root,

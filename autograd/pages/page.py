@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import graphviz
 
+from autograd.arguments import shown
 from autograd.draw import INSTALL_HINT, GraphvizNotInstalled
 from autograd.files import write_atomically
 
@@ -73,6 +75,8 @@ class Page:
 
     def save(self, path: str | Path) -> str:
         """Write the page to `path` (UTF-8, all at once: autograd/files.py) and return the path as a str."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"Page.save: path must be a file name (str or Path) such as 'page.html', got {shown(path)}")
         return str(write_atomically("Page.save", path, self.html.encode("utf-8")))
 
     def _repr_html_(self) -> str:

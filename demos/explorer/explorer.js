@@ -1,23 +1,29 @@
 // The training explorer page. Python computed everything (the JSON in #page-data): at each recorded
 // step the boundary grid and lines, the loss, each point's prediction, and the numbers of every
-// point's graph. This script only shows the step and the point chosen.
+// point's graph. This script only shows the step, the point and the path chosen.
 const page = JSON.parse(document.getElementById("page-data").textContent);
 const pane = document.getElementById("graph");
-const nodes = graphNodes(pane.querySelector("svg"));
+const pathBoxes = [...pane.querySelectorAll(".path")];
+const pathNodes = pathBoxes.map((box) => graphNodes(box.querySelector("svg")));
 const pointList = document.getElementById("point");
+const choiceLists = [...document.querySelectorAll(".choice")];
 const markers = [...document.querySelectorAll("#points .point")];
 const ring = document.getElementById("chosen-ring");
 const field = document.getElementById("field");
 const lastStep = page.steps[page.steps.length - 1];
 // The op texts as drawn (for the first point); another point may show another (xent[2] for class 2).
-const drawnOps = {};
-for (const [name, group] of Object.entries(nodes)) {
-  if (name.endsWith("_op")) {
-    drawnOps[name] = group.querySelector("text").textContent;
+const drawnOps = pathNodes.map((nodes) => {
+  const ops = {};
+  for (const [name, group] of Object.entries(nodes)) {
+    if (name.endsWith("_op")) {
+      ops[name] = group.querySelector("text").textContent;
+    }
   }
-}
+  return ops;
+});
 let step = 0;
 let point = page.start;
+let path = page.graph.startPath;
 
 // The (data, grad) texts of each drawn box for one point at one recorded step: parameters' data is
 // shared by all points at a step, inputs' and constants' data by all steps (box_texts in explorer.py).
@@ -58,16 +64,19 @@ function escapeHtml(text) {
 
 function showGraph() {
   const texts = boxTexts(point, step);
-  texts.forEach(([data, grad], k) => {
-    const group = nodes["v" + k];
+  const nodes = pathNodes[path];
+  // Box v<p> of this path's drawing is the kept value page.graph.paths[path].values[p].
+  page.graph.paths[path].values.forEach((k, p) => {
+    const [data, grad] = texts[k];
+    const group = nodes["v" + p];
     recordField(group, "data").textContent = "data " + data;
     const gradText = recordField(group, "grad");
     gradText.textContent = "grad " + grad;
-    gradText.classList.toggle("zero", grad === "0" || grad === "-0");  // no gradient reaches this value
+    gradText.classList.toggle("zero", grad === "0");  // no gradient reaches this value from this point
   });
   const ops = page.ops[point];
-  for (const [name, text] of Object.entries(drawnOps)) {
-    const k = name.slice(1, -3);  // "v12_op" -> "12"
+  for (const [name, text] of Object.entries(drawnOps[path])) {
+    const k = page.graph.paths[path].values[Number(name.slice(1, -3))];  // "v12_op" -> the kept value of v12
     nodes[name].querySelector("text").textContent = k in ops ? ops[k] : text;
   }
   const about = page.points[point];
@@ -79,7 +88,7 @@ function showGraph() {
   document.getElementById("point-info").innerHTML =
     `class <b>${escapeHtml(page.classNames[about.class])}</b>${split} · at step ${page.steps[step]}: ${output},` +
     ` predicted ${escapeHtml(page.classNames[predicted])} (${verdict})` +
-    ` · loss term <b>${texts[page.graph.root][0]}</b>`;
+    ` · loss term <b>${texts[page.graph.root][0]}</b> · grads: this point's share`;
 }
 
 function showPoints() {
@@ -127,29 +136,49 @@ function choose(p) {
   showGraph();
 }
 
-// Zoom: the graph's own size (Graphviz's points, in CSS pixels) times a factor; "fit" shows it whole.
-const graphSvg = pane.querySelector("svg");
-const naturalWidth = graphSvg.viewBox.baseVal.width * 4 / 3;
-const naturalHeight = graphSvg.viewBox.baseVal.height * 4 / 3;
-const ZOOMS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1, 1.25, 1.5];
+// The path shown: one drawing of several (one neuron per layer); the choice lists pick it.
+function choosePath(p) {
+  path = p;
+  pathBoxes.forEach((box, i) => { box.hidden = i !== p; });
+  page.graph.paths[p].key.forEach((j, n) => { choiceLists[n].value = String(j); });
+  setZoom(zoom);
+  showGraph();
+}
+
+choiceLists.forEach((list) => list.addEventListener("change", () => {
+  const key = choiceLists.map((choice) => Number(choice.value));
+  choosePath(page.graph.paths.findIndex((p) => p.key.every((j, n) => j === key[n])));
+}));
+
+// Zoom: the drawing's own size (Graphviz's points, in CSS pixels) times a factor; "fit" shows it whole.
+const ZOOMS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.85, 1, 1.25, 1.5];
+// Graphviz's 11 pt text is 14.7 CSS px at zoom 1: 0.75 keeps it at 11 px, as small as reads comfortably.
+const READABLE_ZOOM = 0.75;
 let zoom = 1;
+
+function shownSvg() {
+  return pathBoxes[path].querySelector("svg");
+}
+
+function naturalSize(svg) {
+  return [svg.viewBox.baseVal.width * 4 / 3, svg.viewBox.baseVal.height * 4 / 3];
+}
 
 function setZoom(factor) {
   zoom = factor;
-  graphSvg.style.minWidth = "0";  // graph_svg's limits are for pages without a zoom
-  graphSvg.style.maxWidth = "none";
-  graphSvg.style.width = naturalWidth * zoom + "px";
-  graphSvg.style.height = naturalHeight * zoom + "px";  // not left to the height attribute (Graphviz's own size)
+  const svg = shownSvg();
+  const [width, height] = naturalSize(svg);
+  svg.style.minWidth = "0";  // graph_svg's limits are for pages without a zoom
+  svg.style.maxWidth = "none";
+  svg.style.width = width * zoom + "px";
+  svg.style.height = height * zoom + "px";  // not left to the height attribute (Graphviz's own size)
   document.getElementById("zoom").textContent = Math.round(zoom * 100) + "%";
 }
 
 function fitZoom() {
   const room = pane.getBoundingClientRect();
-  return Math.min((room.width - 16) / naturalWidth, (room.height - 16) / naturalHeight, 1);
-}
-
-function fitWidth() {
-  return Math.min((pane.getBoundingClientRect().width - 16) / naturalWidth, 1);
+  const [width, height] = naturalSize(shownSvg());
+  return Math.min((room.width - 16) / width, (room.height - 16) / height, 1);
 }
 
 // The next level up or down (1e-9: "fit" may have left the zoom between two levels, or on one).
@@ -180,13 +209,9 @@ plot.addEventListener("click", (event) => {
 });
 pointList.addEventListener("change", () => choose(Number(pointList.value)));
 pointList.value = String(point);
-// Start as large as fits the pane's width, but readable (at least 55%) and not larger than 75%.
-setZoom(Math.min(Math.max(fitWidth(), 0.55), 0.75));
+choosePath(path);
 startStepPlayer(page.steps.length - 1, showStep, 0.7, (k) => "step " + page.steps[k] + " / " + lastStep);
-// Start with the loss term in sight at the right edge of the pane, and as much of the graph before it
-// as fits (a learner reads backprop from the loss backwards); the network's outputs halfway down.
-const paneBox = pane.getBoundingClientRect();
-const rootBox = nodes["v" + page.graph.root].getBoundingClientRect();
-const outputBoxes = page.graph.outputs.map((k) => nodes["v" + k].getBoundingClientRect());
-const middle = (Math.min(...outputBoxes.map((b) => b.top)) + Math.max(...outputBoxes.map((b) => b.bottom))) / 2;
-pane.scrollBy(Math.max(0, rootBox.right + 16 - paneBox.right), middle - (paneBox.top + paneBox.bottom) / 2);
+// Open with the whole path in sight if it fits at a readable size, else readable, from its top left
+// (the inputs: a path reads from them down to the loss). Measured once the texts above it are in.
+setZoom(Math.max(fitZoom(), READABLE_ZOOM));
+pane.scrollTo(0, 0);

@@ -39,6 +39,7 @@ def explorer_page(recording: Recording) -> Page:
     plane = Plane(recording.region)
     curve_svg, curve, checked = loss_curve(recording)
     fields = [boundary(recording, index, plane) for index in range(len(recording.steps))]
+    start = numbers["start"]
     data = {
         "steps": recording.steps,
         "status": [status(recording, k) for k in recording.steps],
@@ -48,11 +49,15 @@ def explorer_page(recording: Recording) -> Page:
         "classNames": recording.class_names,
         "colours": [[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in recording.colours],  # "#rrggbb" -> [r, g, b]
         "points": [{"class": c, "split": s} for c, s in zip(recording.classes, recording.splits)],
-        "graph": {"kinds": graphs.kinds, "labels": graphs.labels, "outputs": graphs.outputs, "root": graphs.root},
+        "graph": {"kinds": graphs.kinds, "labels": graphs.labels, "outputs": graphs.outputs, "root": graphs.root,
+                  "paths": [{"key": list(path.key), "values": path.values} for path in graphs.paths],
+                  "startPath": graphs.best_path([recording.model(index) for index in range(len(recording.steps))],
+                                                recording.points[start], recording.targets[start])},
         **numbers,
     }
-    svg = graph_svg(graphs.drawing(widest_texts(graphs, numbers)))  # its size is the page's to set (zoom)
-    body = page_body(recording, plane, graphs, plot_svg(recording, plane), curve_svg, svg)
+    widest = widest_texts(graphs, numbers)
+    svgs = [graph_svg(graphs.drawing(path, widest)) for path in graphs.paths]  # their size is the page's to set (zoom)
+    body = page_body(recording, plane, graphs, plot_svg(recording, plane), curve_svg, svgs)
     here = Path(__file__).parent  # the explorer's own script and style; the rest are autograd's page parts
     scripts, styles = ["graph.js", "player.js", here / "explorer.js"], ["page.css", here / "explorer.css"]
     html = page_html(recording.title, body, data, scripts, styles)
@@ -117,7 +122,7 @@ def box_texts(kinds: list[str], parameters: str, constants: str, moving: str) ->
 
 def widest_texts(graphs: PointGraphs, numbers: dict) -> list[tuple[str, str]]:
     """For each drawn box, the longest data text and grad text it shows at any step for any point."""
-    widest = [("", "")] * len(graphs.drawn)
+    widest = [("", "")] * len(graphs.kept)
     for p, steps in enumerate(numbers["moving"]):
         for index, moving in enumerate(steps):
             texts = box_texts(graphs.kinds, numbers["parameters"][index], numbers["constants"][p], moving)
@@ -135,7 +140,7 @@ def status(recording: Recording, k: int) -> str:
     return text
 
 
-def page_body(recording: Recording, plane: Plane, graphs: PointGraphs, plot: str, curve: str, graph: str) -> str:
+def page_body(recording: Recording, plane: Plane, graphs: PointGraphs, plot: str, curve: str, graphs_svg: list) -> str:
     """The page's HTML: controls on top; the plots on the left; the chosen point and its graph on the right."""
     options = "".join(
         f'<option value="{i}">point {i}: {escape(recording.class_names[c])}'
@@ -146,14 +151,14 @@ def page_body(recording: Recording, plane: Plane, graphs: PointGraphs, plot: str
     lines = '<span><i class="line boundary"></i>decision boundary</span>'
     if len(graphs.outputs) == 1:
         lines += '<span><i class="line margins"></i>margins: score −1 and +1</span>'
-    cut = ""
-    if graphs.hidden:
-        hidden = [graphs.labels[k] for k in graphs.cut]
-        cut = (f'<p class="about cut"><i class="swatch cut"></i>Cut at the last hidden layer: {escape(hidden[0])} '
-               f"… {escape(hidden[-1])} are drawn without the {graphs.hidden} values behind them (each is "
-               "relu(w · h + b) of the layer before, the pattern of the output neuron drawn here). Each output "
-               "weight sits above the hidden value it multiplies: the weight's grad is upstream × the hidden "
-               "value's data, the hidden value's grad is upstream × the weight's data.</p>")
+    splits = "".join(f'<span><i class="marker {marker}"></i>{split}</span>' for split, marker in
+                     (("training point", "circle"), ("validation", "square"), ("test", "triangle"))
+                     if split.split()[0][:3] in {s[:3] for s in recording.splits})
+    choices = " ".join(
+        f'<label>{"through" if n == 0 else "to"} <select id="choice-{n}" class="choice">'
+        + "".join(f'<option value="{j}">{escape(label)}</option>' for j, label in enumerate(labels))
+        + "</select></label>" for n, (_, labels) in enumerate(graphs.choices))
+    paths = "\n".join(f'<div class="path" data-path="{p}" hidden>{svg}</div>' for p, svg in enumerate(graphs_svg))
     last = len(recording.steps) - 1
     colours = "; ".join(f"--c{c}: {colour}" for c, colour in enumerate(recording.colours))
     return f"""<header>
@@ -169,24 +174,40 @@ def page_body(recording: Recording, plane: Plane, graphs: PointGraphs, plot: str
 </header>
 <div class="explorer" style="{colours}">
 <section class="plots">
-<div id="plot-box"><canvas id="field" width="{plane.columns}" height="{plane.rows}"></canvas>{plot}</div>
-<p class="key">{classes}<span><i class="swatch hollow"></i>misclassified at this step</span>{lines}
-<span class="hint">Click a point to see its graph.</span></p>
+<div id="plot-box"><canvas id="field" width="{plane.columns}" height="{plane.rows}"></canvas>{plot}
+<span class="axis x">x1 →</span><span class="axis y">x2 →</span></div>
+<p class="key">{classes}{splits}<span><i class="swatch hollow"></i>misclassified at this step</span>{lines}
+<span>shade: how sure the network is</span><span class="hint">Click a point to see its graph.</span></p>
 {curve}
-<p class="key"><span><i class="line loss"></i>training loss so far (log scale)</span>
+<p class="key"><span><i class="line loss"></i>training loss so far</span>
 {'<span><i class="dot checked"></i>validation loss</span>' if recording.checked else ''}</p>
 <p class="about">{recording.about_loss}</p>
+<p class="about">{about_graph(recording, graphs)}</p>
 </section>
 <section class="point-pane">
 <div class="point-bar"><label for="point">Data point</label> <select id="point">{options}</select>
+<span class="path-bar">path: {choices}</span>
 <span class="zoom"><button id="zoom-out" title="zoom out">−</button><span id="zoom">100%</span>
-<button id="zoom-in" title="zoom in">+</button><button id="zoom-fit" title="the whole graph">fit</button></span>
+<button id="zoom-in" title="zoom in">+</button><button id="zoom-fit" title="the whole path">fit</button></span>
 </div>
 <p id="point-info" aria-live="polite"></p>
-{cut}<main id="graph">
-{graph}
+<main id="graph">
+{paths}
 </main>
 </section>
 </div>
 """
 
+
+def about_graph(recording: Recording, graphs: PointGraphs) -> str:
+    """What the graph on the right shows, and whose gradient its boxes hold (HTML)."""
+    text = ("<b>The graph</b> is this one point's loss term, and each box's <b>grad</b> is d(loss term) / d(box): "
+            "<b>this point's share</b> of the step. The step itself follows the gradient of the training loss, "
+            f"which averages the shares of all {recording.splits.count('train')} training points. "
+            "It is drawn one path at a time (choose above): one neuron per layer, each weighted sum with the term "
+            "on the path and a note for the rest. A box's grad adds the shares of all its uses, drawn or not.")
+    if graphs.hidden:
+        text += (f' <i class="swatch cut"></i>Dashed green boxes are drawn without the graph behind them '
+                 f"(the {graphs.hidden} values before the last hidden layer are not kept: they would make the "
+                 "page several times larger).")
+    return text

@@ -22,8 +22,8 @@ from nn.reference import ReferenceMLP
 
 PLOT_WIDTH = 380  # SVG units (CSS pixels at scale 1) of the data plot
 CELL = 4  # units per grid cell of the boundary: 95 cells across
-CURVE_WIDTH, CURVE_HEIGHT = 380, 140  # the loss curve's SVG
-CURVE_MARGIN = (44, 10, 10, 26)  # left, right, top, bottom: room for the tick labels
+CURVE_WIDTH, CURVE_HEIGHT = 380, 150  # the loss curve's SVG
+CURVE_MARGIN = (54, 10, 10, 36)  # left, right, top, bottom: room for the tick labels and the axes' names
 MARKERS = {"train": "circle", "val": "square", "test": "triangle"}
 SCORE_FOR_FULL_COLOUR = 2.0  # a cell whose score is this far from 0 (two margins) gets the full colour
 
@@ -146,7 +146,7 @@ def loss_curve(recording: Recording) -> tuple[str, list[list[float]], dict[int, 
     >>> from demos.explorer.runs import record_yin_yang
     >>> svg, points, checked = loss_curve(record_yin_yang(every=10, steps=20))
     >>> len(points), sorted(checked), points[0][0], points[-1][0]  # from the left edge to the right one
-    (21, [0, 10, 20], 44.0, 370.0)
+    (21, [0, 10, 20], 54.0, 370.0)
     """
     left, right, top, bottom = CURVE_MARGIN
     losses = recording.losses + list(recording.checked.values())
@@ -166,7 +166,12 @@ def loss_curve(recording: Recording) -> tuple[str, list[list[float]], dict[int, 
                      f'<text class="tick" x="{left - 4}" y="{y + 4}" text-anchor="end">{tick:g}</text>')
     for step in range(0, last + 1, max(1, last // 5)):
         x, _ = at(step, high)
-        parts.append(f'<text class="tick" x="{x}" y="{CURVE_HEIGHT - 8}" text-anchor="middle">{step}</text>')
+        parts.append(f'<text class="tick" x="{x}" y="{CURVE_HEIGHT - bottom + 14}" text-anchor="middle">{step}</text>')
+    middle = top + (CURVE_HEIGHT - top - bottom) / 2
+    parts.append(f'<text class="axis-name" x="{(left + CURVE_WIDTH - right) / 2}" y="{CURVE_HEIGHT - 4}" '
+                 'text-anchor="middle">training step</text>'
+                 f'<text class="axis-name" transform="translate(12 {middle}) rotate(-90)" text-anchor="middle">'
+                 'loss (log scale)</text>')
     parts.append('<polyline id="loss-so-far" points=""/><line id="now" x1="0" x2="0" '
                  f'y1="{top}" y2="{CURVE_HEIGHT - bottom}"/><g id="checked"></g><circle id="loss-dot" r="3.5"/>')
     svg = (f'<svg id="loss-curve" viewBox="0 0 {CURVE_WIDTH} {CURVE_HEIGHT}" width="{CURVE_WIDTH}" '

@@ -80,7 +80,8 @@ def hinge_term(outputs: list[Value], label: float) -> Value:
     >>> hinge_term([Value(0.25)], -1.0).data
     1.25
     """
-    return (1 - label * outputs[0]).relu()
+    y = Value(label, label="y")  # the same node `label * score` makes from the number, named for the drawing
+    return (1 - y * outputs[0]).relu()
 
 
 def record_two_moons(every: int = 5, steps: int = 100) -> Recording:
@@ -111,12 +112,13 @@ def record_two_moons(every: int = 5, steps: int = 100) -> Recording:
     about = (f"The point's loss term is its hinge loss, <b>relu(1 − y · score)</b>: 0 once y · score ≥ 1 "
              f"(beyond its margin line), so such a point sends no gradient back. The training loss is the mean "
              f"of the {len(y)} terms plus {two_moons.ALPHA:g} × the sum of the squared parameters; SGD moves "
-             "each parameter by −lr × its gradient.")
+             "each parameter by −lr × the gradient of that whole loss (the mean of the points' shares, plus the "
+             "squares' own).")
     return Recording(
         name="two_moons", title="Two moons: MLP(2, [16, 16, 1]) learns, step by step",
         activation="relu", output_activation="linear", points=x, targets=[float(label) for label in y],
-        classes=[int(label > 0) for label in y], class_names=["y = −1", "y = +1"],
-        colours=["#e8743b", "#2f7bd9"], splits=["train"] * len(y),
+        classes=[int(label > 0) for label in y], class_names=list(two_moons.CLASS_NAMES),
+        colours=list(two_moons.COLOURS), splits=["train"] * len(y),
         loss_term=hinge_term, about_loss=about, steps=steps_kept, arrays=arrays, losses=losses,
         accuracies=accuracies, region=(-1.6, 2.6, -1.1, 1.6),
     )
@@ -166,12 +168,12 @@ def record_yin_yang(every: int = 5, steps: int = 100) -> Recording:
     about = (f"The point's loss term is its cross-entropy, <b>−ln softmax(z)[c]</b> for its class c (the op "
              f"<code>xent[c]</code>): small when the network gives its class most of the probability. The "
              f"training loss is the mean of the {len(train_y)} training points' terms; AdamW moves each parameter "
-             "by its own step size. Validation and test points (squares, triangles) are not trained on: their "
-             "graphs show what they would send back.")
+             "by its own step size, from the gradient of that mean. Validation and test points (squares, "
+             "triangles) are not trained on: their graphs show what they would send back.")
     return Recording(
         name="yin_yang", title="Yin-yang: MLP(2, [8, 3]) learns three classes, step by step",
         activation="tanh", output_activation="linear", points=points, targets=classes, classes=classes,
-        class_names=["yin", "yang", "dots"], colours=["#d62728", "#2ca02c", "#1f77b4"], splits=splits,
+        class_names=list(yin_yang.CLASS_NAMES), colours=list(yin_yang.COLOURS), splits=splits,
         loss_term=cross_entropy_term, about_loss=about,
         steps=steps_kept, arrays=arrays, losses=losses, accuracies=accuracies, region=(-2.1, 2.1, -2.1, 2.1),
         checked=checked,

@@ -8,6 +8,7 @@ const edges = graphEdges(svg);
 const explain = document.getElementById("explain");
 const phase = document.getElementById("phase");
 const PHASE_NAMES = { start: "start", forward: "forward pass", backward: "backward pass" };
+let shown = 0;
 
 function setField(name, field, text, partial) {
   const element = recordField(nodes[name], field);
@@ -17,6 +18,7 @@ function setField(name, field, text, partial) {
 }
 
 function showStep(k) {
+  shown = k;
   // Start from the texts of step 0 and apply the changes of steps 1..k in order.
   for (const [name, [dataText, gradText]] of Object.entries(page.initial)) {
     setField(name, "data", dataText, false);
@@ -38,4 +40,21 @@ function showStep(k) {
   bringIntoView(pane, marked);  // a graph larger than its pane scrolls to the step's nodes
 }
 
-startStepPlayer(page.steps.length - 1, showStep);
+// The explanation gets the height of the tallest step's, so that the graph below it stays in
+// place as you step (measured in this window: a narrow one wraps more lines).
+function reserveExplainHeight() {
+  explain.style.minHeight = "";
+  let tallest = 0;
+  for (const step of page.steps) {
+    explain.innerHTML = step.explain;
+    tallest = Math.max(tallest, explain.getBoundingClientRect().height);
+  }
+  explain.style.minHeight = Math.ceil(tallest) + "px";
+}
+
+reserveExplainHeight();
+const player = startStepPlayer(page.steps.length - 1, showStep);
+window.addEventListener("resize", () => {
+  reserveExplainHeight();
+  player.go(shown);
+});
