@@ -135,13 +135,12 @@ def plot_regions(ax, model: MLP, region: tuple[float, float, float, float] = REG
 
 def plot(model: MLP) -> str:
     """Save the decision boundary over the data as a PNG and return its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own, not pyplot's: no backend is switched, so a notebook's own plots still show.
+    from matplotlib.figure import Figure
 
     x, y = make_moons()
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig = Figure(figsize=(7, 5))
+    ax = fig.subplots()
     plot_regions(ax, model)
     plot_points(ax, x, y)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
@@ -149,7 +148,6 @@ def plot(model: MLP) -> str:
                  "puts each class on)", fontsize=10)
     path = out_dir() / "two_moons_boundary.png"
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return str(path)
 
 

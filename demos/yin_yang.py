@@ -156,12 +156,10 @@ def train(steps: int = 100, hidden: int = 8, points: int = 100, compiled: bool =
 
 def plot(model: MLP, hidden: int = 8, points: int = 100) -> str:
     """Save the three decision regions with the points as a PNG; return its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own, not pyplot's: no backend is switched, so a notebook's own plots still show.
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Circle, Patch
 
     from nn.reference import ReferenceMLP
 
@@ -171,12 +169,13 @@ def plot(model: MLP, hidden: int = 8, points: int = 100) -> str:
     # The NumPy reference computes the same network on all 44,521 grid points at once.
     net = ReferenceMLP(*model.to_arrays(), activation="tanh", output_activation="linear")
     regions = np.argmax(net.forward(np.column_stack([gx.ravel(), gy.ravel()])), axis=1).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(7.5, 6))
+    fig = Figure(figsize=(7.5, 6))
+    ax = fig.subplots()
     ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=COLOURS, alpha=0.25)
     for split, marker in MARKERS.items():
         xs, ys = data[split]
         ax.scatter(xs[:, 0], xs[:, 1], c=[COLOURS[c] for c in ys], marker=marker, edgecolors="k", s=40)
-    ax.add_patch(plt.Circle((0.0, 0.0), 2.0, fill=False, linestyle="--", color="0.4"))  # the yin-yang's disc
+    ax.add_patch(Circle((0.0, 0.0), 2.0, fill=False, linestyle="--", color="0.4"))  # the yin-yang's disc
     # The legend: the classes by colour (points and shaded regions alike), the splits by marker, the disc.
     handles = [Patch(facecolor=colour, edgecolor="k", label=f"{name}: points, and where the network says {name}")
                for colour, name in zip(COLOURS, CLASS_NAMES)]
@@ -188,7 +187,6 @@ def plot(model: MLP, hidden: int = 8, points: int = 100) -> str:
            aspect="equal", xlabel="x1", ylabel="x2")
     path = out_dir() / "yin_yang_regions.png"
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return str(path)
 
 
