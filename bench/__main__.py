@@ -141,7 +141,7 @@ def plan(todo: list[str], smoke: bool = False) -> list[tuple[str, str, tuple[str
         w5 += ["torch vectorized"] if have_torch else []
         items += [(W5_TIME, e, ("W5", e), "epoch_ms") for e in w5]
         trained = [e for e in w5 if e not in worker.W5_SAMPLED_BATCHES]  # all 10 epochs: an accuracy to show
-        row = f"W5 test accuracy after {worker.W5_EPOCHS} epochs, %"
+        row = f"W5 test accuracy after {worker.W5_EPOCHS} epoch{'s' * (worker.W5_EPOCHS > 1)}, %"
         items += [(row, e, ("W5", e), "test_accuracy_percent") for e in trained]
     return items
 
@@ -230,10 +230,11 @@ def main(argv: list[str]) -> None:
     else:
         notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
     if "W5" in todo:
-        sampled = ", ".join(f"{engine} {n} batch{'es' if n > 1 else ''}"
-                            for engine, n in worker.W5_SAMPLED_BATCHES.items())
-        notes.append(f"W5: {worker.W5_EPOCHS} epochs of 45 batches of the 1,437 training digits (the last batch 29);"
-                     f" scaled from the first batches to an epoch's 1,437 digits: {sampled}")
+        sampled = ", ".join(f"{engine} {n} batch{'es' * (n > 1)}" for engine, n in worker.W5_SAMPLED_BATCHES.items())
+        rows = f" (their first {worker.W5_SAMPLED_ROWS} digits)" if worker.W5_SAMPLED_ROWS else ""
+        notes.append(f"W5: {worker.W5_EPOCHS} epoch{'s' * (worker.W5_EPOCHS > 1)} of 45 batches of the 1,437 training"
+                     f" digits (the last batch 29); scaled from the first batches{rows} to an epoch's 1,437 digits:"
+                     f" {sampled}")
     if any(w in todo for w in CHECKED):
         notes += check_same_numbers(todo, *((1, 1, 1) if args.smoke else ()))
         print("\n".join(notes), flush=True)

@@ -31,6 +31,7 @@ W3_STEPS = {"engine": 5, "engine (scalar code)": 3, "tape (scalar code)": 300, "
 # engine (seconds per epoch) and micrograd (minutes) are timed on the first batches and scaled to an epoch.
 W5_EPOCHS = 10
 W5_SAMPLED_BATCHES = {"engine": 3, "micrograd": 1}
+W5_SAMPLED_ROWS: int | None = None  # all of each sampled batch; a smoke run takes the first few only
 W5_WARM_UP_BATCHES = 3  # run untimed first by the engines that train in full (first calls allocate, load, dispatch)
 W5_THREADS = (1, 2)  # PyTorch is timed with each and reported at its best
 SMOKE_DIVISOR = 100
@@ -175,7 +176,7 @@ def w5_runners() -> dict[str, Callable[[int], list]]:
 
     def runner(run):
         def first_steps(n: int, marks: list | None = None) -> list:
-            losses, params = run(problem, problem.batches()[:n], marks)
+            losses, params = run(problem, [b[:W5_SAMPLED_ROWS] for b in problem.batches()[:n]], marks)
             return [np.array(losses), *params]
 
         return first_steps
@@ -246,7 +247,7 @@ def w5(engine: str) -> dict:
     problem = w5_peers.digits_problem()
     if engine in W5_SAMPLED_BATCHES:
         run = w5_peers.w5_engine if engine == "engine" else w5_peers.w5_micrograd
-        batches = problem.batches()[:W5_SAMPLED_BATCHES[engine]]
+        batches = [b[:W5_SAMPLED_ROWS] for b in problem.batches()[:W5_SAMPLED_BATCHES[engine]]]
         seconds = loop_seconds(lambda n, marks: run(problem, batches, marks), 1, 1)
         return {"epoch_ms": seconds / sum(len(b) for b in batches) * len(problem.classes) * 1e3}
     if engine == "torch vectorized":  # PyTorch at its best of one and two threads
@@ -264,14 +265,15 @@ def w5(engine: str) -> dict:
 
 
 def use_smoke_sizes() -> None:
-    """Every workload a hundredth of its size (at least one step), W5 one epoch or one batch: the bench runs, fast."""
-    global W1_OPS, W5_EPOCHS
+    """Every workload a hundredth of its size (at least one step), W5 one epoch or 4 digits: the bench runs, fast."""
+    global W1_OPS, W5_EPOCHS, W5_SAMPLED_ROWS
     W1_OPS //= SMOKE_DIVISOR
     for table in (W2_STEPS, W3_STEPS):
         for engine, steps in table.items():
             table[engine] = max(1, steps // SMOKE_DIVISOR)
     W5_EPOCHS = 1
     W5_SAMPLED_BATCHES.update(dict.fromkeys(W5_SAMPLED_BATCHES, 1))
+    W5_SAMPLED_ROWS = 4
 
 
 def first_run() -> dict:
