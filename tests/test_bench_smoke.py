@@ -67,7 +67,7 @@ def test_run_plan_takes_medians_and_samples_the_compared_chains_more_often(monke
 
     calls: list[tuple[str, ...]] = []
 
-    def fake_measure(*args):  # stands in for a fresh interpreter: returns the call's number
+    def fake_measure(*args, smoke=False):  # stands in for a fresh interpreter: returns the call's number
         calls.append(args)
         return {"backward_ms": float(len(calls)), "bytes_per_node": 1.0}
 
