@@ -86,6 +86,8 @@ def draw_hidden_weights(weights: np.ndarray, blank: np.ndarray, path: Path) -> P
         ax.set_axis_off()
     for j, ax in enumerate(axes.flat[:hidden]):
         image = ax.imshow(learned[:, j].reshape(8, 8), cmap=colors, vmin=-limit, vmax=limit)
+        ax.set_axis_on()  # a thin frame: where the 8x8 image ends, even when its edge is near 0 (white)
+        ax.set(xticks=[], yticks=[])
         ax.set_title(f"neuron {j}", fontsize=9)
     fig.suptitle(f"What the {hidden} hidden neurons look for: each one's 64 weights, one per pixel, laid out as the"
                  f" digit\nred: ink there raises the neuron's sum; blue: lowers it; grey: a pixel blank in every"
