@@ -30,7 +30,10 @@ test: $(STAMP)-$(TEST_EXTRAS)
 lint: $(STAMP)-test
 	$(BIN)/ruff check .
 
-bench: $(STAMP)-bench,test,fast
+# The extras `make bench` installs; add torch for the PyTorch columns: make bench BENCH_EXTRAS=bench,fast,torch
+BENCH_EXTRAS ?= bench,fast
+
+bench: $(STAMP)-$(BENCH_EXTRAS)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Open the notebooks of demos/notebooks/ in JupyterLab, installed into .venv on first use.

@@ -1,10 +1,12 @@
-"""Benchmark W1-W4 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
+"""Benchmark W1-W5 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
 
-    make bench                               # everything: about 7 minutes
-    python -m bench --only W2                # one workload (W1, W2, W3 or W4)
+    make bench                               # everything: about 8 minutes
+    python -m bench --only W5                # one workload (W1, W2, W3, W4 or W5)
     python -m bench --only W1 --repeat 7     # more repetitions; medians are reported
+    python -m bench --smoke                  # every workload a hundredth of its size, once: does it run?
 
-Before anything is timed, every engine's W2 weights and W3 losses are checked against NumPy's.
+Before anything is timed, every engine's W2 weights, W3 losses and W5 losses and weights are
+checked against NumPy's.
 Each measurement runs in a fresh interpreter (bench/worker.py); the engines take turns, in a
 rotating order, so that a slow spell of the machine falls on all of them alike. The table is
 printed and written to out/bench.txt.
@@ -26,6 +28,8 @@ import numpy as np
 
 from bench import peers, worker
 
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
+CHECKED = ("W2", "W3", "W5")  # the workloads whose numbers are checked against NumPy's before timing
 COMPILE_CACHE = Path(tempfile.gettempdir()) / "scalar-autograd-bench-numba-cache"
 CHECK_RTOL = 1e-9  # engines doing the same float64 arithmetic in other orders agree far closer
 COLUMNS = ["engine", "engine (scalar code)", "tape", "tape (scalar code)", "micrograd", "torch", "torch vectorized",
@@ -33,45 +37,65 @@ COLUMNS = ["engine", "engine (scalar code)", "tape", "tape (scalar code)", "micr
 # The ratio columns: (heading, numerator column, denominator column). "scalar code" is the like-for-like
 # comparison: the same loops of + and * a learner writes, eager or recorded once as a tape.
 RATIOS = [("engine / micrograd", "engine", "micrograd"), ("engine / numpy", "engine", "numpy"),
-          ("tape / engine", "tape", "engine"), ("tape (scalar code) / numpy", "tape (scalar code)", "numpy")]
+          ("tape / engine", "tape", "engine"), ("tape (scalar code) / numpy", "tape (scalar code)", "numpy"),
+          ("tape / numpy", "tape", "numpy"), ("tape / torch vectorized", "tape", "torch vectorized")]
+W5_TIME = "W5 ms per epoch, digits"
+NOT_TIMES = ("W5 test accuracy",)  # rows with no ratios (they begin so): a ratio of accuracies is not a speed
 
 
-def check_same_numbers(steps_w2: int = 20, steps_w3: int = 3) -> list[str]:
-    """Every installed engine's W2 weights and W3 losses against NumPy's; stops the run if any differs."""
+def relative_gap(got: np.ndarray, expected: np.ndarray) -> float:
+    """The largest |got - expected| / |expected| over the entries (0 where both are equal, even both 0).
+
+    >>> relative_gap(np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    0.5
+    """
+    difference = np.abs(got - expected)
+    with np.errstate(divide="ignore"):  # a number where 0 was expected: an infinite gap, as it should be
+        gaps = np.divide(difference, np.abs(expected), out=np.zeros_like(difference), where=difference > 0)
+    return float(np.max(gaps, initial=0.0))
+
+
+def check_same_numbers(todo: list[str], steps_w2: int = 20, steps_w3: int = 3, steps_w5: int = 2) -> list[str]:
+    """Each installed engine's W2 weights, W3 losses, W5 losses and weights against NumPy's; stops on a difference."""
+    checks = {"W2": (worker.w2_runners, steps_w2, "weights after"), "W3": (worker.w3_runners, steps_w3, "losses over"),
+              "W5": (worker.w5_runners, steps_w5, "losses and weights over")}
     lines = []
-    for workload, runners, steps, what in (
-        ("W2", worker.w2_runners(), steps_w2, "weights after"),
-        ("W3", worker.w3_runners(), steps_w3, "losses over"),
-    ):
+    for workload, (runners, steps, what) in checks.items():
+        if workload not in todo:
+            continue
+        runners = runners()
         expected = [np.asarray(v, dtype=float) for v in runners["numpy"](steps)]
         for name, run in runners.items():
             if name == "numpy" or not peers.installed(name):
                 continue
             got = [np.asarray(v, dtype=float) for v in run(steps)]
-            gap = max(float(np.max(np.abs(a - b) / np.abs(b))) for a, b in zip(got, expected))
+            gap = max(relative_gap(a, b) for a, b in zip(got, expected))
             if not gap < CHECK_RTOL:
                 raise SystemExit(f"{workload}: {name} differs from NumPy by {gap:.1e} relative; not timing")
             lines.append(f"{workload} {what} {steps} steps, {name} vs NumPy: max relative difference {gap:.1e}")
     return lines
 
 
-def measure(*args: str) -> dict:
-    """One measurement in a fresh interpreter."""
+def measure(*args: str, smoke: bool = False) -> dict:
+    """One measurement in a fresh interpreter (with --smoke: the workload a hundredth of its size)."""
     env = None
     if args[0] == "compile":  # a Numba cache folder of the run's own: empty at first, then filled
         env = {**os.environ, "NUMBA_CACHE_DIR": str(COMPILE_CACHE)}
         if args[1] == "cold":
             shutil.rmtree(COMPILE_CACHE, ignore_errors=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.worker", *args], capture_output=True, text=True, check=False, env=env
-    )
+    command = [sys.executable, "-m", "bench.worker", *(["--smoke"] if smoke else []), *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"bench.worker {' '.join(args)} failed:\n{done.stderr}")
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
-    """(row, column, worker arguments, result key) for every measurement to take."""
+def plan(todo: list[str], smoke: bool = False) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """(row, column, worker arguments, result key) for every measurement to take.
+
+    A smoke run leaves out what no shrinking makes quick: compiling the tape's loops from nothing
+    (12-15 s), and the chains longer than 1,000 nodes.
+    """
     have_micrograd, have_torch = peers.micrograd_engine is not None, peers.torch is not None
     scalar = ["engine"] + (["micrograd"] if have_micrograd else [])
     items = []
@@ -87,8 +111,9 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
             row = "W1 ms: engine forward + backward; tape: recording"
             items.append((row, "engine", ("W1", "engine"), "step_ms"))
             items.append((row, "tape", ("W1", "tape"), "record_ms"))
-            items.append(("s to a first tape run: empty Numba cache", "tape", ("compile", "cold"), "seconds"))
-            items.append(("s to a first tape run: cache on disk", "tape", ("compile", "warm"), "seconds"))
+            if not smoke:
+                items.append(("s to a first tape run: empty Numba cache", "tape", ("compile", "cold"), "seconds"))
+                items.append(("s to a first tape run: cache on disk", "tape", ("compile", "warm"), "seconds"))
     if "W2" in todo:
         w2 = ["engine", "engine (scalar code)", *(["tape (scalar code)"] if have_tape else []), *scalar[1:], "numpy"]
         w2 += ["torch", "torch vectorized"] if have_torch else []
@@ -98,7 +123,7 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
         w3 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W3 ms per step, two moons", e, ("W3", e), "step_ms") for e in w3]
     if "W4" in todo:
-        for size in (1_000, 10_000, 100_000, 1_000_000):
+        for size in (1_000,) if smoke else (1_000, 10_000, 100_000, 1_000_000):
             row = f"W4 ms backward, chain of {size:,}"
             items.append((row, "engine", ("W4", "engine", str(size)), "backward_ms"))
             if have_tape:
@@ -110,6 +135,14 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
                 items.append((row, "micrograd", ("W4", "micrograd", str(size), limit), "backward_ms"))
             if have_torch and size <= 100_000:
                 items.append((row, "torch", ("W4", "torch", str(size)), "backward_ms"))
+    if "W5" in todo:
+        # The tape's column is there once Numba is: its cell says what is missing (worker.w5) until it runs.
+        w5 = ["engine", *(["tape"] if have_tape else []), *scalar[1:], "numpy"]
+        w5 += ["torch vectorized"] if have_torch else []
+        items += [(W5_TIME, e, ("W5", e), "epoch_ms") for e in w5]
+        trained = [e for e in w5 if e not in worker.W5_SAMPLED_BATCHES]  # all 10 epochs: an accuracy to show
+        row = f"W5 test accuracy after {worker.W5_EPOCHS} epoch{'s' * (worker.W5_EPOCHS > 1)}, %"
+        items += [(row, e, ("W5", e), "test_accuracy_percent") for e in trained]
     return items
 
 
@@ -119,7 +152,7 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
 W4_EXTRA_SAMPLES = 3
 
 
-def run_plan(items, repeat: int) -> dict[tuple[str, str], object]:
+def run_plan(items, repeat: int, smoke: bool = False) -> dict[tuple[str, str], object]:
     """Take every measurement `repeat` times, engines alternating in a rotating order."""
     cache: dict[tuple[str, ...], list[dict]] = {}
     jobs = list(dict.fromkeys(args for _, _, args, _ in items))  # W1 rows share one run
@@ -133,7 +166,7 @@ def run_plan(items, repeat: int) -> dict[tuple[str, str], object]:
                 continue
             if args[0] == "compile" and args[1] == "warm" and ("compile", "cold") not in cache:
                 continue  # the warm cache is the one the cold run filled
-            cache.setdefault(args, []).append(measure(*args))
+            cache.setdefault(args, []).append(measure(*args, smoke=smoke))
             print(".", end="", flush=True, file=sys.stderr)
     print(file=sys.stderr)
     results: dict[tuple[str, str], object] = {}
@@ -156,9 +189,10 @@ def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> st
     for row in rows:
         values = {c: results.get((row, c)) for c in columns}
         ratios = []
-        for _, top, bottom in RATIOS:
+        for _, top, bottom in [] if row.startswith(NOT_TIMES) else RATIOS:
             a, b = values.get(top), values.get(bottom)
             ratios.append(f"{a / b:.3f}" if isinstance(a, float) and isinstance(b, float) else "-")
+        ratios += ["-"] * (len(RATIOS) - len(ratios))
         lines.append([row, *(cell(values[c]) for c in columns), *ratios])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
@@ -168,31 +202,55 @@ def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> st
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["W1", "W2", "W3", "W4"], action="append", help="run only these")
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions per measurement (median reported)")
-    parser.add_argument("--output", default="out/bench.txt", help="where the table is written")
+    parser.add_argument("--only", choices=WORKLOADS, action="append", help="run only these")
+    parser.add_argument("--repeat", type=positive_int, default=5, help="repetitions per measurement (median reported)")
+    parser.add_argument("--output", help="where the table is written (out/bench.txt; out/bench_smoke.txt with --smoke)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="every workload a hundredth of its size, measured once: checks that the bench runs")
     args = parser.parse_args(argv)
-    todo = args.only or ["W1", "W2", "W3", "W4"]
+    todo = args.only or WORKLOADS
+    repeat = 1 if args.smoke else args.repeat
+    if args.smoke:
+        worker.use_smoke_sizes()  # here too: the plan and the notes give the sizes the workers run
+    output = Path(args.output or ("out/bench_smoke.txt" if args.smoke else "out/bench.txt"))
     notes = [f"Python {sys.version.split()[0]}, NumPy {np.__version__}, garbage collector on, "
-             f"median of {args.repeat} runs ({W4_EXTRA_SAMPLES * args.repeat} for W4's compared chains),"
+             f"median of {repeat} runs ({W4_EXTRA_SAMPLES * repeat} for W4's compared chains),"
              " each in a fresh interpreter"]
+    if args.smoke:
+        notes.insert(0, "SMOKE RUN: every workload a hundredth of its size, once; the figures mean nothing")
     if peers.torch:
-        notes.append(f"PyTorch {peers.torch.__version__}, float64, one thread per op as it chooses")
+        notes.append(f"PyTorch {peers.torch.__version__}, float64, one thread per op as it chooses"
+                     " (W5 torch vectorized: the faster of 1 and 2 threads, torch.set_num_threads)")
     if not peers.micrograd_engine:
         notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
     if peers.tape_available():
         notes.append("tape: W1 and W4 rows time one replay (forward and backward) of the graph recorded once;"
-                     " W2 and W3 steps are a replay plus the plain Python update loop over the parameters")
+                     " W2 and W3 steps are a replay plus the plain Python update loop over the parameters;"
+                     " W5 one sample's graph replayed over each batch, Adam on the tape's arrays")
     else:
         notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
-    if "W2" in todo or "W3" in todo:
-        notes += check_same_numbers()
+    if "W5" in todo:
+        sampled = ", ".join(f"{engine} {n} batch{'es' * (n > 1)}" for engine, n in worker.W5_SAMPLED_BATCHES.items())
+        rows = f" (their first {worker.W5_SAMPLED_ROWS} digits)" if worker.W5_SAMPLED_ROWS else ""
+        notes.append(f"W5: {worker.W5_EPOCHS} epoch{'s' * (worker.W5_EPOCHS > 1)} of 45 batches of the 1,437 training"
+                     f" digits (the last batch 29); scaled from the first batches{rows} to an epoch's 1,437 digits:"
+                     f" {sampled}")
+    if any(w in todo for w in CHECKED):
+        notes += check_same_numbers(todo, *((1, 1, 1) if args.smoke else ()))
         print("\n".join(notes), flush=True)
-    table = format_table(run_plan(plan(todo), args.repeat), notes)
+    table = format_table(run_plan(plan(todo, args.smoke), repeat, args.smoke), notes)
     print("\n" + table)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(table + "\n")
-    print(f"\nwritten to {args.output}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(table + "\n")
+    print(f"\nwritten to {output}")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return number
 
 
 if __name__ == "__main__":

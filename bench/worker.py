@@ -1,5 +1,8 @@
 """One measurement in a fresh process: `python -m bench.worker W1 engine` prints a JSON result.
 
+`python -m bench.worker --smoke W1 engine` shrinks the workload a hundredfold, to check that the
+bench runs (its figures mean nothing).
+
 Each measurement gets its own interpreter so that no engine pays for another's objects: with the
 garbage collector on (as for any user), a collection scans every live object, and importing
 PyTorch alone adds hundreds of thousands of them.
@@ -7,6 +10,7 @@ PyTorch alone adds hundreds of thousands of them.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import sys
@@ -23,6 +27,14 @@ W2_STEPS = {"engine": 2000, "engine (scalar code)": 1000, "tape (scalar code)": 
             "torch": 150, "torch vectorized": 2000, "numpy": 20000}
 W3_STEPS = {"engine": 5, "engine (scalar code)": 3, "tape (scalar code)": 300, "micrograd": 2, "torch": 2,
             "torch vectorized": 200, "numpy": 500}
+# W5: the engines fast enough train all 10 epochs (ms per epoch, and the test accuracy at the end); the eager
+# engine (seconds per epoch) and micrograd (minutes) are timed on the first batches and scaled to an epoch.
+W5_EPOCHS = 10
+W5_SAMPLED_BATCHES = {"engine": 3, "micrograd": 1}
+W5_SAMPLED_ROWS: int | None = None  # all of each sampled batch; a smoke run takes the first few only
+W5_WARM_UP_BATCHES = 3  # run untimed first by the engines that train in full (first calls allocate, load, dispatch)
+W5_THREADS = (1, 2)  # PyTorch is timed with each and reported at its best
+SMOKE_DIVISOR = 100
 # W3's learning rate 1 - 0.9 k / 100 turns negative after 111 steps: longer runs are timed in chunks
 # of at most this many steps, each from the same start, so no engine is timed on a diverging run.
 W3_CHUNK = 100
@@ -152,6 +164,26 @@ def w3_runners() -> dict[str, Callable[[int], list]]:
     return runners
 
 
+def w5_runners() -> dict[str, Callable[[int], list]]:
+    """Each engine's digits training from one shared start: steps -> [losses, W1, b1, W2, b2]."""
+    from bench import w5_peers
+
+    problem = w5_peers.digits_problem()
+    runs = {"engine": w5_peers.w5_engine, "micrograd": w5_peers.w5_micrograd, "numpy": w5_peers.w5_numpy,
+            "torch vectorized": w5_peers.w5_torch_vectorized}
+    if w5_peers.batch_replay_missing() is None:
+        runs["tape"] = w5_peers.w5_tape
+
+    def runner(run):
+        def first_steps(n: int, marks: list | None = None) -> list:
+            losses, params = run(problem, [b[:W5_SAMPLED_ROWS] for b in problem.batches()[:n]], marks)
+            return [np.array(losses), *params]
+
+        return first_steps
+
+    return {name: runner(run) for name, run in runs.items()}
+
+
 def w2(engine: str) -> dict:
     """The iamtrask 3-4-1 net, full batch: µs per training step."""
     run, steps = w2_runners()[engine], W2_STEPS[engine]
@@ -203,6 +235,47 @@ def w4(engine: str, size: int, recursion_limit: int | None) -> dict:
         return {"error": "RecursionError"}
 
 
+def w5(engine: str) -> dict:
+    """The digits epoch: ms per epoch (scaled from a few batches for the slow engines), and the test accuracy."""
+    from bench import w5_peers
+
+    if engine == "tape":
+        missing = w5_peers.batch_replay_missing()
+        if missing:
+            return {"error": missing}
+        warm_up_numba()
+    problem = w5_peers.digits_problem()
+    if engine in W5_SAMPLED_BATCHES:
+        run = w5_peers.w5_engine if engine == "engine" else w5_peers.w5_micrograd
+        batches = [b[:W5_SAMPLED_ROWS] for b in problem.batches()[:W5_SAMPLED_BATCHES[engine]]]
+        seconds = loop_seconds(lambda n, marks: run(problem, batches, marks), 1, 1)
+        return {"epoch_ms": seconds / sum(len(b) for b in batches) * len(problem.classes) * 1e3}
+    if engine == "torch vectorized":  # PyTorch at its best of one and two threads
+        runs = [functools.partial(w5_peers.w5_torch_vectorized, threads=n) for n in W5_THREADS]
+    else:
+        runs = [w5_peers.w5_numpy if engine == "numpy" else w5_peers.w5_tape]
+    batches, timings = problem.batches(W5_EPOCHS), []
+    for run in runs:
+        run(problem, batches[:W5_WARM_UP_BATCHES])
+        marks: list[float] = []
+        _, params = run(problem, batches, marks)
+        timings.append((time.perf_counter() - marks[0], params))
+    seconds, params = min(timings, key=lambda timing: timing[0])
+    return {"epoch_ms": seconds / W5_EPOCHS * 1e3, "test_accuracy_percent": 100 * problem.test_accuracy(params)}
+
+
+def use_smoke_sizes() -> None:
+    """Every workload a hundredth of its size (at least one step), W5 one epoch or 4 digits: the bench runs, fast."""
+    global W1_OPS, W5_EPOCHS, W5_SAMPLED_ROWS
+    W1_OPS //= SMOKE_DIVISOR
+    for table in (W2_STEPS, W3_STEPS):
+        for engine, steps in table.items():
+            table[engine] = max(1, steps // SMOKE_DIVISOR)
+    W5_EPOCHS = 1
+    W5_SAMPLED_BATCHES.update(dict.fromkeys(W5_SAMPLED_BATCHES, 1))
+    W5_SAMPLED_ROWS = 4
+
+
 def first_run() -> dict:
     """Seconds from nothing imported to a first tape run: Numba's import, compiling or loading the loops, recording."""
     start = time.perf_counter()
@@ -214,6 +287,9 @@ def first_run() -> dict:
 
 
 def main(argv: list[str]) -> None:
+    if argv[0] == "--smoke":
+        use_smoke_sizes()
+        argv = argv[1:]
     workload, engine, *rest = argv
     gc.enable()  # as for any user
     if workload == "compile":
@@ -226,6 +302,8 @@ def main(argv: list[str]) -> None:
         result = w2(engine)
     elif workload == "W3":
         result = w3(engine)
+    elif workload == "W5":
+        result = w5(engine)
     else:
         size, limit = int(rest[0]), int(rest[1]) if len(rest) > 1 else None
         result = w4(engine, size, limit)

@@ -33,6 +33,10 @@ DEMOS = {
     "newton_second_derivative": ("Newton's method with second derivatives from grad(create_graph=True)", []),
     "two_moons": ("micrograd's two-moons classifier; saves out/two_moons_boundary.png", []),
     "yin_yang": ("EurekaLabs micrograd's 3-class yin-yang run; saves out/yin_yang_regions.png", []),
+    "digits": (
+        "an MLP learns scikit-learn's handwritten digits in mini-batches; saves out/digits_*.png",
+        ["--epochs", "3"],
+    ),
     "training_explorer": (
         "play through two_moons' and yin_yang's training, a point's graph at each step; saves out/*_training.html",
         [],
