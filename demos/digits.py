@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tape, Value
-from demos.common import out_dir, with_progress
+from demos.common import demo_arguments, out_dir, whole_number, with_progress
 from nn import MLP, Adam, cross_entropy
 from nn.layers import check_flag, checked_size
 from nn.reference import ReferenceMLP
@@ -191,32 +191,32 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
-def _at_least(kind: type, low: float) -> Any:
-    """An argparse type: a finite number of `kind` that is >= `low`, or argparse's error saying what it got."""
+def _finite_at_least(low: float) -> Any:
+    """An argparse type: a finite number >= `low`, or argparse's error saying what it got."""
 
-    def parse(text: str) -> Any:
-        number = kind(text)  # a ValueError here: argparse says "invalid int value: ..."
+    def parse(text: str) -> float:
+        number = float(text)  # a ValueError here: argparse says "invalid float value: ..."
         if not (math.isfinite(number) and number >= low):
-            raise argparse.ArgumentTypeError(f"must be a number >= {low}, got {text}")
+            raise argparse.ArgumentTypeError(f"must be a finite number >= {low}, got {text}")
         return number
 
-    parse.__name__ = kind.__name__  # argparse names the type in its message
+    parse.__name__ = "float"  # argparse names the type in its message
     return parse
 
 
 def main(argv: list[str] | None = None) -> None:
     from demos import digits_pictures
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=_at_least(int, 1), default=10, help="passes over the training digits (10)")
-    parser.add_argument("--batch-size", type=_at_least(int, 1), default=32, help="digits per step (32)")
-    parser.add_argument("--lr", type=_at_least(float, 0.0), default=0.01, help="Adam's learning rate (0.01)")
-    parser.add_argument("--seed", type=_at_least(int, 0), default=0,
+    parser = demo_arguments("digits", __doc__)
+    parser.add_argument("--epochs", type=whole_number(1), default=10, help="passes over the training digits (10)")
+    parser.add_argument("--batch-size", type=whole_number(1), default=32, help="digits per step (32)")
+    parser.add_argument("--lr", type=_finite_at_least(0.0), default=0.01, help="Adam's learning rate (0.01)")
+    parser.add_argument("--seed", type=whole_number(0), default=0,
                         help="shuffles the data and the batches, draws the weights (0)")
-    parser.add_argument("--max-steps", type=_at_least(int, 1), help="stop after this many steps (default: none)")
+    parser.add_argument("--max-steps", type=whole_number(1), help="stop after this many steps (default: none)")
     parser.add_argument("--engine", choices=["compiled", "eager"], default="compiled",
                         help="replay one recorded sample over each batch (needs Numba), or build each batch's graph")
-    parser.add_argument("--eager-steps", type=_at_least(int, 1), default=5,
+    parser.add_argument("--eager-steps", type=whole_number(1), default=5,
                         help="eager steps timed for the comparison, then scaled to an epoch (5)")
     args = parser.parse_args(argv)
     print(__doc__)
