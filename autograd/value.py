@@ -78,7 +78,7 @@ class Value:
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
         self._index = next(creation_numbers)
-        self._seen_by = None  # the last graph walk that reached this node (see autograd/graph.py)
+        self._seen_by = None  # the last backward pass that reached this node (see autograd/graph.py)
 
     @property
     def op(self) -> str:
@@ -203,7 +203,7 @@ class Value:
         """Fill `.grad` of every node behind this one with d(self)/d(node), times `gradient`.
 
         Leaves accumulate across calls (call `zero_grad` between steps); interior nodes are
-        recomputed on every call.
+        recomputed on every call. Calls from several threads take turns, each pass whole.
         """
         from autograd.graph import backpropagate  # graph.py imports this module
 
