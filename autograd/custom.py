@@ -42,13 +42,28 @@ def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any])
         return _check_slopes(name, derivative(*xs_and_out), len(xs_and_out) - 1)
 
     entry = ops.register(name, checked_forward, checked_derivative, f"custom op {name!r}")
+    return OpFunction(entry)
 
-    def apply_op(*operands: Any) -> Value:
-        return apply(entry, *operands)
 
-    apply_op.__name__ = name
-    apply_op.__doc__ = f"Apply the custom op {name!r}."
-    return apply_op
+class OpFunction:
+    """The function `op()` returns: applies its op to Values or numbers. Pickled by the op's name, like its nodes."""
+
+    def __init__(self, entry: ops.Op) -> None:
+        self.op = entry
+        self.__name__ = entry.name
+        self.__doc__ = f"Apply the custom op {entry.name!r}."
+
+    def __call__(self, *operands: Any) -> Value:
+        return apply(self.op, *operands)
+
+    def __repr__(self) -> str:
+        return f"<op {self.__name__!r}>"
+
+    def __reduce__(self) -> tuple:
+        return (OpFunction, (self.op,))  # the op pickles by name (autograd/ops.py)
+
+    def __deepcopy__(self, memo: dict) -> OpFunction:
+        return self  # a definition, shared by copies (as copy.deepcopy shares plain functions)
 
 
 def _check_slopes(name: str, slopes: Any, inputs: int) -> Any:

@@ -31,6 +31,7 @@ Numbers that are not finite, one policy for every op, forward and backward:
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -47,6 +48,7 @@ from autograd.floats import (
     cos,
     divide,
     domain_error,
+    exp,  # noqa: F401  (no rule here uses it now; custom rules import it from this module)
     log,
     pow_of,
     sin,
@@ -79,6 +81,37 @@ class Op:
     def inputs(self, numbers: Any) -> tuple:
         """What the non-finite policy counts as this op's inputs: the operands' numbers, and its constant."""
         return (*numbers, self.constant) if self.constant is not None else tuple(numbers)
+
+    # An op is a definition, not data: copies share it, and a pickle names it (its functions may be
+    # lambdas, which pickle cannot save); loading finds it in the table by that name.
+    def __reduce__(self) -> tuple:
+        if OPS.get(self.name) is not self:
+            raise pickle.PicklingError(
+                f"the op {self.name!r} cannot be pickled: it is not the op of that name in the table"
+                " (it was defined again after this node was made)"
+            )
+        return (op_named, (self.name,))
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Op:
+        return self
+
+
+def op_named(name: str) -> Op:
+    """The op called `name` in the table: how a pickled node finds its op again.
+
+    >>> op_named("tanh") is TANH
+    True
+    """
+    try:
+        return OPS[name]
+    except KeyError:
+        raise pickle.UnpicklingError(
+            f"the op {name!r} is not defined in this process: run op({name!r}, forward, derivative)"
+            " (as the program that saved it did) before loading nodes made by it"
+        ) from None
 
 
 OPS: dict[str, Op] = {}  # name -> Op; custom ops join the built-in ones here
@@ -185,6 +218,9 @@ class Power(Op):
     def k(self) -> float:
         """The exponent."""
         return self.constant
+
+    def __reduce__(self) -> tuple:
+        return (power, (self.constant,))
 
 
 def exponent_text(k: float) -> str:
@@ -359,6 +395,9 @@ class CrossEntropy(Op):
         """The class index."""
         return self.constant
 
+    def __reduce__(self) -> tuple:
+        return (xent, (self.constant,))
+
 
 @lru_cache(maxsize=256, typed=True)  # typed: xent(True) must not find xent(1) in the cache
 def xent(target: int) -> CrossEntropy:
@@ -444,6 +483,9 @@ class Softmax(Op):
             f"softmax of the logits, output {i}; d/dz_j = p_{i} ([{i} = j] - p_j)",
             constant=i,
         )
+
+    def __reduce__(self) -> tuple:
+        return (softmax, (self.constant,))
 
 
 @lru_cache(maxsize=256)

@@ -209,6 +209,17 @@ class Value:
 
         backpropagate(self, to_float(gradient, "backward(gradient=...)"))
 
+    # -- copies and pickles: the whole graph behind a Value, of any depth (autograd/copies.py) -----
+
+    def __reduce__(self) -> tuple:
+        return copies.reduce_value(self)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        return copies.deepcopy_value(self, memo)
+
+    def __copy__(self) -> Value:
+        return copies.copy_value(self)
+
     # -- micrograd's own names, so that the lecture's code runs on this Value unchanged ----------
 
     @property
@@ -241,5 +252,5 @@ class Value:
 # in autograd/graph.py orders its work by it.
 creation_numbers = count()
 
-# At the end, because nodes.py needs the Value class defined above.
-from autograd import nodes  # noqa: E402
+# At the end, because nodes.py and copies.py need the Value class defined above.
+from autograd import copies, nodes  # noqa: E402
