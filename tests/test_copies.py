@@ -148,7 +148,8 @@ def test_a_shallow_copy_is_a_new_node_on_the_same_parents():
     c = a + b
     c.label, c.grad = "c", 5.0
     twin = copy.copy(c)
-    assert twin is not c and twin.parents == (a, b) and (twin.op, twin.data, twin.grad, twin.label) == ("+", 3.0, 5.0, "c")
+    assert twin is not c and twin.parents == (a, b)
+    assert (twin.op, twin.data, twin.grad, twin.label) == ("+", 3.0, 5.0, "c")
 
 
 def test_threads_pickling_deep_graphs_at_once_each_get_their_own_graph():
