@@ -74,8 +74,10 @@ def test_tutorial_hand_backprop_fails_and_its_fix_passes():
     assert {r.name for r in stale.failures} == {f"layers.0.neurons.{j}.w.{i}" for j in range(2) for i in range(2)}
     buggy, fixed_neuron, custom = gradient_checking.neuron_checks()
     assert not buggy and fixed_neuron and not custom
-    assert buggy.rows[0].analytic == pytest.approx(0.2304594, abs=5e-8)  # DESIGN.md's numbers
-    assert buggy.rows[0].numeric == pytest.approx(0.2444583, abs=5e-8)  # DESIGN.md gives 7 decimals
+    # At z = 0.3 the tutorial's rule gives s(s(z)) (1 - s(s(z))) = 0.2304594 (the sigmoid applied twice), the
+    # true slope is s(z) (1 - s(z)) = 0.2444583 (both worked out from s and rounded to 7 decimals).
+    assert buggy.rows[0].analytic == pytest.approx(0.2304594, abs=5e-8)
+    assert buggy.rows[0].numeric == pytest.approx(0.2444583, abs=5e-8)
 
 
 def test_draw_dot_source_has_records_op_nodes_and_two_edges_for_a_times_a():
