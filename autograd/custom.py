@@ -53,8 +53,8 @@ class OpFunction:
         self.__name__ = entry.name
         self.__doc__ = f"Apply the custom op {entry.name!r}."
 
-    def __call__(self, *operands: Any) -> Value:
-        return apply(self.op, *operands)
+    def __call__(self, *inputs: Any) -> Value:
+        return apply(self.op, *inputs)
 
     def __repr__(self) -> str:
         return f"<op {self.__name__!r}>"
