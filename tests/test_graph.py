@@ -309,3 +309,19 @@ def test_walks_after_earlier_walks_and_passes_find_the_same_nodes():
     outer.backward()
     assert newest_first(inner) == [inner, inner.parents[0], x]
     assert newest_first(outer) == first
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda a, b: grad(a * b, {a, b}), "grad: inputs must be a list or tuple, got set"),
+        (lambda a, b: sum_values({a, b}), "sum_values: terms must be a list or tuple, got set"),
+        (lambda a, b: dot(frozenset([a]), [b]), "dot: weights must be a list or tuple, got frozenset"),
+        (lambda a, b: grad(a * b, {a: 1, b: 2}.keys()), "grad: inputs must be a list or tuple, got dict_keys"),
+    ],
+    ids=["grad", "sum_values", "dot", "dict_keys"],
+)
+def test_a_set_where_a_list_is_needed_is_refused_as_its_order_changes_from_run_to_run(call, message):
+    # grad(y, {a, b}) returned the gradients in the set's order, which the caller cannot know.
+    with pytest.raises(TypeError, match=message):
+        call(Value(1.0), Value(2.0))
