@@ -224,3 +224,10 @@ def test_a_node_of_a_custom_op_defined_again_since_cannot_be_pickled_by_its_name
     with pytest.raises(pickle.PicklingError, match="'twice_for_pickling' cannot be pickled: it is not the op of that"):
         pickle.dumps(y)
     assert copy.deepcopy(y).data == 2.0  # a copy shares the op itself: nothing to look up
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_every_pickle_protocol_gives_the_same_graph(protocol):
+    a, b = Value(1.0, label="a"), Value(-2.0)
+    y = apply(softmax(0), a, b) * a**2 + abs(b)
+    assert same_graph(y, pickle.loads(pickle.dumps(y, protocol=protocol)))
