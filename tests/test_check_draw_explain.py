@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import pickle
 import shutil
 
 import graphviz
@@ -257,3 +258,11 @@ def test_render_and_page_save_leave_the_old_file_whole_when_writing_fails(tmp_pa
 def test_render_to_a_folder_says_to_give_a_file_name(tmp_path):
     with pytest.raises(IsADirectoryError, match=r"render: .* is a folder; give a file name inside it"):
         render(draw_dot(Value(1.0)), tmp_path, format="svg")
+
+
+def test_a_custom_op_is_checked_under_the_names_of_its_forwards_arguments_even_after_pickling():
+    scaled = op("scaled_for_names", lambda z, k: k * z, lambda z, k, out: (k, z))
+    assert [r.name for r in gradcheck(scaled, [0.5, 3.0]).rows] == ["z", "k"]
+    assert [r.name for r in gradcheck(pickle.loads(pickle.dumps(scaled)), [0.5, 3.0]).rows] == ["z", "k"]
+    anything = op("any_count_for_names", lambda *xs: xs[0], lambda *xs_and_out: (1.0,) * (len(xs_and_out) - 1))
+    assert [r.name for r in gradcheck(anything, [0.5]).rows] == ["inputs[0]"]
