@@ -488,7 +488,7 @@ class Softmax(Op):
         return (softmax, (self.constant,))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=256, typed=True)  # typed: softmax(True) must not find softmax(1) in the cache
 def softmax(i: int) -> Softmax:
     """The op logits -> softmax(logits)_i (checked against the logits when applied); not in OPS, like `xent(c)`.
 
@@ -496,6 +496,10 @@ def softmax(i: int) -> Softmax:
     >>> apply(softmax(0), 1e308, -1e308).data  # the max is taken out inside the op: no overflow
     1.0
     """
+    if type(i) is not int:  # not a bool either
+        raise TypeError(f"softmax: the output must be an int index, got {type(i).__name__} {i!r}")
+    if i < 0:
+        raise domain_error("softmax", "the output must be >= 0", i)
     return Softmax(i)
 
 

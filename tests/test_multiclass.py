@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad, gradcheck, gradcheck_second_order, numerical_grad
 from autograd.nodes import apply
+from autograd.ops import softmax as softmax_op
 from autograd.ops import xent
 from nn import MLP, AdamW, cross_entropy, get_loss, softmax
 from nn.reference import ReferenceAdamW, ReferenceMLP, loss_and_grad, softmax_cross_entropy
@@ -177,6 +178,21 @@ def test_cross_entropy_at_a_minus_infinite_logit_has_softmax_minus_one_hot_slope
     y = cross_entropy(leaves, c)
     y.backward()
     assert y.data == loss and [v.grad for v in leaves] == slopes
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: softmax_op(True), TypeError, "softmax: the output must be an int index, got bool True"),
+        (lambda: softmax_op(1.0), TypeError, "softmax: the output must be an int index, got float 1.0"),
+        (lambda: softmax_op(-1), ValueError, "softmax: the output must be >= 0, got -1"),
+        (lambda: apply(softmax_op(2), 1.0, 2.0), ValueError, r"softmax: the output must be in \[0, 2\) for 2 logits"),
+    ],
+)
+def test_a_bad_output_index_for_the_softmax_op_is_refused(make, error, message):
+    softmax_op(1)  # cached first: True must not find it (True == 1)
+    with pytest.raises(error, match=message):
+        make()
 
 
 def test_softmax_second_derivatives_match_differences_of_the_gradient():
