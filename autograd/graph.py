@@ -19,7 +19,8 @@ from autograd.value import Value
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node behind `root`, each after all of its parents; `root` comes last.
 
-    With `leaves=False`, only the nodes an op produced (what backward has to visit).
+    With `leaves=False`, only the nodes an op produced (what backward has to visit). Writes nothing
+    on the graph: threads may walk shared graphs at once.
 
     >>> a = Value(1.0, label="a")
     >>> b = a * a
@@ -291,7 +292,8 @@ def grad(
     """d output / d x for each x in `inputs`, leaving every `.grad` untouched.
 
     With `create_graph=True` the results are `Value`s recorded in the graph, so they can be
-    differentiated again (second and higher derivatives); otherwise they are floats.
+    differentiated again (second and higher derivatives); otherwise they are floats. Writes
+    nothing on the graph: threads may take gradients of shared graphs at once.
 
     >>> x = Value(3.0)
     >>> y = x ** 3
