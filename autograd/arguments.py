@@ -7,7 +7,7 @@ deeper with a message about `len()` or `NoneType` that names nothing the learner
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from typing import Any
 
 from autograd.value import Value, shown
@@ -19,7 +19,8 @@ def sequence(who: str, what: str, xs: Any) -> list:
     >>> sequence("dot", "weights", (1, 2))
     [1, 2]
     """
-    if isinstance(xs, (str, bytes, Value, Mapping)) or not isinstance(xs, Iterable):
+    # A dict would give its keys, and a set its own order (another each run): neither is a list.
+    if isinstance(xs, (str, bytes, Value, Mapping, Set)) or not isinstance(xs, Iterable):
         raise TypeError(f"{who}: {what} must be a list or tuple, got {shown(xs)}")
     return list(xs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,14 +119,17 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         width = max([len(r.name) + 2 for r in self.rows] + [8])
-        verdict = "passed" if self else f"FAILED: {len(self.failures)} of {len(self.rows)} entries out of tolerance"
+        verdict = "passed"
+        if self.failures:  # named up top, so that a failing row is found even in a long table
+            named = ", ".join(r.name for r in self.failures[:5]) + (", ..." if len(self.failures) > 5 else "")
+            verdict = f"FAILED for {named}: {len(self.failures)} of {len(self.rows)} entries out of tolerance"
         lines = [
             f"{self.title} {verdict} (eps={self.eps:g}, pass when |analytic - numeric| <= "
             f"{self.atol:g} + {self.rtol:g} * |numeric|)",
             f"  {'':2}{'input':<{width}}{'value':>13}{'analytic':>16}{'numeric':>16}{'abs err':>11}{'rel err':>11}",
         ]
-        # Worst first, so the row to look at is at the top.
-        for r in sorted(self.rows, key=lambda r: (r.ok, -r.abs_error)):
+        # In the order of the function's arguments (or the model's parameters), failing rows marked.
+        for r in self.rows:
             mark = "  " if r.ok else "✗ "
             lines.append(
                 f"  {mark}{r.name:<{width}}{r.value:>13.6g}{r.analytic:>16.9g}{r.numeric:>16.9g}"
@@ -175,8 +179,29 @@ def gradcheck(
         analytic = _engine_grad(f, xs)
     else:
         analytic = list(grad_fn(*xs))
-    report = compare([f"x[{i}]" for i in range(len(xs))], xs, analytic, numerical_grad(f, xs, eps), eps, atol, rtol)
+    report = compare(argument_names(f, len(xs)), xs, analytic, numerical_grad(f, xs, eps), eps, atol, rtol)
     return report.raise_if_failed() if raise_on_failure else report
+
+
+def argument_names(f: Callable[..., Any], count: int) -> list[str]:
+    """The names of f's first `count` positional arguments: `*args` gives args[0], args[1], ...; x[i] where unknown.
+
+    >>> argument_names(lambda x1, w1, *rest: x1, 4)
+    ['x1', 'w1', 'rest[0]', 'rest[1]']
+    """
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):  # a builtin or other callable without a signature Python can read
+        parameters = []
+    names: list[str] = []
+    for p in parameters:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append("x" if p.name == "self" else p.name)  # gradcheck(Value.tanh, ...): self is the input x
+        elif p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}[{i}]" for i in range(count - len(names))]
+        if len(names) >= count:
+            break
+    return names[:count] + [f"x[{i}]" for i in range(len(names), count)]
 
 
 def gradcheck_second_order(
@@ -192,11 +217,12 @@ def gradcheck_second_order(
     check_settings("gradcheck_second_order", eps, atol, rtol)
     leaves = [Value(x) for x in xs]
     first = grad(f(*leaves), leaves, create_graph=True)
+    arguments = argument_names(f, len(xs))
     names, values, analytic, numeric = [], [], [], []
     for i in range(len(xs)):
         analytic += grad(first[i], leaves)  # row i of the Hessian: d2f / dx_i dx_j for every j
         numeric += _central_differences(lambda point, i=i: _engine_grad(f, point)[i], xs, eps)
-        names += [f"d2/dx{i}dx{j}" for j in range(len(xs))]
+        names += [f"d2/d{arguments[i]} d{arguments[j]}" for j in range(len(xs))]
         values += xs
     report = compare(names, values, analytic, numeric, eps, atol, rtol, "second-order gradcheck")
     return report.raise_if_failed() if raise_on_failure else report

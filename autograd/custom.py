@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -42,13 +43,46 @@ def op(name: str, forward: Callable[..., float], derivative: Callable[..., Any])
         return _check_slopes(name, derivative(*xs_and_out), len(xs_and_out) - 1)
 
     entry = ops.register(name, checked_forward, checked_derivative, f"custom op {name!r}")
+    return OpFunction(entry, _argument_names(forward))
 
-    def apply_op(*operands: Any) -> Value:
-        return apply(entry, *operands)
 
-    apply_op.__name__ = name
-    apply_op.__doc__ = f"Apply the custom op {name!r}."
-    return apply_op
+def _argument_names(forward: Callable) -> tuple[str, ...] | None:
+    """The names of forward's arguments (x for lambda x: ...), or None if it takes any number or has no signature."""
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        return None
+    return tuple(p.name for p in parameters)
+
+
+class OpFunction:
+    """The function `op()` returns: applies its op to Values or numbers. Pickled by the op's name, like its nodes.
+
+    It takes the arguments its forward takes, by the same names (gradcheck names its rows by them).
+    """
+
+    def __init__(self, entry: ops.Op, names: tuple[str, ...] | None = None) -> None:
+        self.op = entry
+        self.__name__ = entry.name
+        self.__doc__ = f"Apply the custom op {entry.name!r}."
+        self.names = names
+        if names is not None:
+            self.__signature__ = inspect.Signature(
+                [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in names])
+
+    def __call__(self, *inputs: Any) -> Value:
+        return apply(self.op, *inputs)
+
+    def __repr__(self) -> str:
+        return f"<op {self.__name__!r}>"
+
+    def __reduce__(self) -> tuple:
+        return (OpFunction, (self.op, self.names))  # the op pickles by name (autograd/ops.py)
+
+    def __deepcopy__(self, memo: dict) -> OpFunction:
+        return self  # a definition, shared by copies (as copy.deepcopy shares plain functions)
 
 
 def _check_slopes(name: str, slopes: Any, inputs: int) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 from heapq import heappop, heappush, heapreplace
@@ -18,7 +19,8 @@ from autograd.value import Value
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node behind `root`, each after all of its parents; `root` comes last.
 
-    With `leaves=False`, only the nodes an op produced (what backward has to visit).
+    With `leaves=False`, only the nodes an op produced (what backward has to visit). Writes nothing
+    on the graph: threads may walk shared graphs at once.
 
     >>> a = Value(1.0, label="a")
     >>> b = a * a
@@ -45,15 +47,14 @@ def newest_first(root: Value, leaves: bool = True) -> list[Value]:
     # (PyTorch's autograd keeps the same "sequence number"): sorting by it, newest first, is
     # the order we want. The graph is collected without recursion (Python's recursion limit
     # is ~1,000 and chains of a million nodes are normal): `found` is its own work queue, as a
-    # for loop may walk a list that grows. A node found is marked with this walk's own token
-    # (`_seen_by`) rather than kept in a set of seen nodes: no hashing, no set to grow.
-    walk = object()
-    root._seen_by = walk
+    # for loop may walk a list that grows. The nodes found are kept in a set of this walk's own
+    # and nothing is written on them, so any number of threads can walk shared graphs at once.
     found = [root]
+    seen = {root}
     for node in found:
         for parent in node.parents:
-            if parent._seen_by is not walk and (leaves or parent._made_by is not None):
-                parent._seen_by = walk
+            if parent not in seen and (leaves or parent._made_by is not None):
+                seen.add(parent)
                 found.append(parent)
     found.sort(key=_creation_index, reverse=True)
     return found
@@ -77,13 +78,25 @@ def slopes_of(op: Op, args: Sequence[Any], out: Any) -> tuple:
     return local if type(local) is tuple else (local,)
 
 
+# A backward pass writes `.grad` into every node it reaches and marks each one as it goes, so two
+# passes at once over shared nodes would mix their sums: they take turns. Reentrant, so that a
+# custom op's rule that itself calls backward() (on a graph of its own) waits for nothing.
+_ONE_PASS_AT_A_TIME = threading.RLock()
+
+
 def backpropagate(root: Value, gradient: float = 1.0) -> None:
     """The engine behind `Value.backward`: d root / d node into every node's `.grad`.
 
     Interior nodes are set afresh on every call, so they are right every time; leaves only
     ever add, so their gradients accumulate across calls (as in PyTorch). All or nothing:
-    if a step fails, every leaf gets back the gradient it had before the call.
+    if a step fails, every leaf gets back the gradient it had before the call. Calls from
+    several threads take turns, so each pass is whole, as if the calls came one after another.
     """
+    with _ONE_PASS_AT_A_TIME:
+        _backpropagate(root, gradient)
+
+
+def _backpropagate(root: Value, gradient: float) -> None:
     if root._made_by is None:  # a leaf: d root / d root = 1, nothing else to visit
         root.grad += gradient
         return
@@ -208,18 +221,19 @@ def backward_step(node: Value) -> None:
     """
     if node._made_by is None:
         return
-    parents = node.parents
-    upstream = node.grad
-    slopes = slopes_of(node._made_by, [p.data for p in parents], node.data)
-    totals: dict[Value, float] = {}  # a parent used twice (a * a) gets both shares
-    for parent, slope in zip(parents, slopes):
-        before = totals.get(parent, parent.grad)
-        total = before + slope * upstream
-        if total - total != 0.0:
-            _refuse_non_finite_gradient(node, upstream, slope, before)
-        totals[parent] = total
-    for parent, total in totals.items():
-        parent.grad = total
+    with _ONE_PASS_AT_A_TIME:  # a step reads and writes .grad: not in the middle of a pass
+        parents = node.parents
+        upstream = node.grad
+        slopes = slopes_of(node._made_by, [p.data for p in parents], node.data)
+        totals: dict[Value, float] = {}  # a parent used twice (a * a) gets both shares
+        for parent, slope in zip(parents, slopes):
+            before = totals.get(parent, parent.grad)
+            total = before + slope * upstream
+            if total - total != 0.0:
+                _refuse_non_finite_gradient(node, upstream, slope, before)
+            totals[parent] = total
+        for parent, total in totals.items():
+            parent.grad = total
 
 
 def _restore_leaves(root: Value, walk: object) -> None:
@@ -278,7 +292,8 @@ def grad(
     """d output / d x for each x in `inputs`, leaving every `.grad` untouched.
 
     With `create_graph=True` the results are `Value`s recorded in the graph, so they can be
-    differentiated again (second and higher derivatives); otherwise they are floats.
+    differentiated again (second and higher derivatives); otherwise they are floats. Writes
+    nothing on the graph: threads may take gradients of shared graphs at once.
 
     >>> x = Value(3.0)
     >>> y = x ** 3

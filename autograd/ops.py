@@ -31,6 +31,7 @@ Numbers that are not finite, one policy for every op, forward and backward:
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -47,7 +48,7 @@ from autograd.floats import (
     cos,
     divide,
     domain_error,
-    exp,
+    exp,  # noqa: F401  (no rule here uses it now; custom rules import it from this module)
     log,
     pow_of,
     sin,
@@ -80,6 +81,37 @@ class Op:
     def inputs(self, numbers: Any) -> tuple:
         """What the non-finite policy counts as this op's inputs: the operands' numbers, and its constant."""
         return (*numbers, self.constant) if self.constant is not None else tuple(numbers)
+
+    # An op is a definition, not data: copies share it, and a pickle names it (its functions may be
+    # lambdas, which pickle cannot save); loading finds it in the table by that name.
+    def __reduce__(self) -> tuple:
+        if OPS.get(self.name) is not self:
+            raise pickle.PicklingError(
+                f"the op {self.name!r} cannot be pickled: it is not the op of that name in the table"
+                " (it was defined again after this node was made)"
+            )
+        return (op_named, (self.name,))
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Op:
+        return self
+
+
+def op_named(name: str) -> Op:
+    """The op called `name` in the table: how a pickled node finds its op again.
+
+    >>> op_named("tanh") is TANH
+    True
+    """
+    try:
+        return OPS[name]
+    except KeyError:
+        raise pickle.UnpicklingError(
+            f"the op {name!r} is not defined in this process: run op({name!r}, forward, derivative)"
+            " (as the program that saved it did) before loading nodes made by it"
+        ) from None
 
 
 OPS: dict[str, Op] = {}  # name -> Op; custom ops join the built-in ones here
@@ -186,6 +218,9 @@ class Power(Op):
     def k(self) -> float:
         """The exponent."""
         return self.constant
+
+    def __reduce__(self) -> tuple:
+        return (power, (self.constant,))
 
 
 def exponent_text(k: float) -> str:
@@ -325,12 +360,11 @@ def _xent_forward(c: int, *zs: float) -> float:
 
 
 def _xent_derivative(c: int, *zs_and_out: Any) -> tuple:
-    # softmax(z)_i = e**(z_i - ln s') with s' = e**z_1 + ... + e**z_n, and ln s' = z_c + out: the
-    # output hands the normaliser back (as exp's rule reuses its output), so no sum is needed, and
-    # z_i - z_c - out = z_i - ln s' <= 0 keeps exp in range. Minus 1 at the true class: the one-hot.
-    *zs, out = zs_and_out
-    zc = zs[c]
-    return tuple(exp(z - zc - out) - 1.0 if i == c else exp(z - zc - out) for i, z in enumerate(zs))
+    # softmax(z) - one-hot(c), the softmax worked out afresh from the logits rather than from the
+    # output: at a logit of -inf the loss is inf, and a formula through it gives inf - inf = nan
+    # where the slopes are plain numbers (PyTorch: softmax([-inf, 0]) - [1, 0] = [-1, 1]).
+    *zs, _ = zs_and_out
+    return tuple(p - 1.0 if i == c else p for i, p in enumerate(probabilities(zs)))
 
 
 XENT = _builtin(
@@ -361,6 +395,9 @@ class CrossEntropy(Op):
         """The class index."""
         return self.constant
 
+    def __reduce__(self) -> tuple:
+        return (xent, (self.constant,))
+
 
 @lru_cache(maxsize=256, typed=True)  # typed: xent(True) must not find xent(1) in the cache
 def xent(target: int) -> CrossEntropy:
@@ -378,6 +415,106 @@ def xent(target: int) -> CrossEntropy:
     if target < 0:
         raise domain_error("xent", "the class must be >= 0", target)
     return CrossEntropy(target)
+
+
+# softmax as n nodes, node i holding softmax(z)_i = e**z_i / (e**z_1 + ... + e**z_n) with all n logits as
+# parents. Built from exp, + and / instead, it needs the largest logit taken out first (e**710 overflows),
+# and a largest logit read from .data as a plain number would be frozen into a Tape as a constant:
+# replayed at other logits, it overflows again. Here the shift happens inside the op, at every run.
+# The output i is part of the op, like the class of xent[c].
+
+
+def _shift_and_sum(zs: tuple | list) -> tuple[float, float]:
+    # The largest logit m, and e**(z_1 - m) + ... + e**(z_n - m): every exp sees a number <= 0, so none
+    # overflows (a difference past float range is -inf, and e**-inf is 0), and the sum holds e**0 = 1.
+    m = max(zs)
+    s = 0.0
+    for z in zs:
+        s += math.exp(z - m)
+    return m, s
+
+
+def _softmax_forward(i: int, *zs: float) -> float:
+    if not 0 <= i < len(zs):
+        raise domain_error("softmax", f"the output must be in [0, {len(zs)}) for {len(zs)} logits", i)
+    m, s = _shift_and_sum(zs)
+    return math.exp(zs[i] - m) / s
+
+
+def probabilities(zs: list) -> list:
+    """softmax(z): floats for floats (each as `softmax[i]` computes it), the n `softmax[i]` nodes for Values."""
+    if zs and type(zs[0]) is float:  # a plain backward pass: floats only
+        m, s = _shift_and_sum(zs)
+        return [math.exp(z - m) / s for z in zs]
+    from autograd.nodes import apply  # nodes.py imports this module
+
+    return [apply(softmax(i), *zs) for i in range(len(zs))]
+
+
+def _softmax_derivative(i: int, *zs_and_out: Any) -> tuple:
+    # d p_i / d z_j = p_i ([i = j] - p_j): each p_j afresh from the logits (with Values, its own node).
+    *zs, out = zs_and_out
+    if type(out) is float:
+        return tuple(out * ((1.0 if j == i else 0.0) - p) for j, p in enumerate(probabilities(zs)))
+    from autograd.nodes import apply
+
+    return tuple(out * (1.0 - out) if j == i else -(out * apply(softmax(j), *zs)) for j in range(len(zs)))
+
+
+SOFTMAX = _builtin(
+    "softmax[i]",
+    _softmax_forward,
+    _softmax_derivative,
+    "softmax(z)_i = e**z_i / (e**z_1 + ... + e**z_n) for output i (i is part of the op);"
+    " d/dz_j = p_i ([i = j] - p_j)",
+)
+
+
+class Softmax(Op):
+    """The op z_1..z_n -> softmax(z)_i for one output i (its `constant`): the `softmax[i]` row with i filled in."""
+
+    __slots__ = ()
+
+    def __init__(self, i: int) -> None:
+        super().__init__(
+            f"softmax[{i}]",
+            lambda *zs: _softmax_forward(i, *zs),
+            lambda *zs_and_out: _softmax_derivative(i, *zs_and_out),
+            f"softmax of the logits, output {i}; d/dz_j = p_{i} ([{i} = j] - p_j)",
+            constant=i,
+        )
+
+    def __reduce__(self) -> tuple:
+        return (softmax, (self.constant,))
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: softmax(True) must not find softmax(1) in the cache
+def softmax(i: int) -> Softmax:
+    """The op logits -> softmax(logits)_i (checked against the logits when applied); not in OPS, like `xent(c)`.
+
+    >>> from autograd.nodes import apply
+    >>> apply(softmax(0), 1e308, -1e308).data  # the max is taken out inside the op: no overflow
+    1.0
+    """
+    if type(i) is not int:  # not a bool either
+        raise TypeError(f"softmax: the output must be an int index, got {type(i).__name__} {i!r}")
+    if i < 0:
+        raise domain_error("softmax", "the output must be >= 0", i)
+    return Softmax(i)
+
+
+# A hinge loss label, checked inside the graph: replayed by a Tape with a new label, the check runs again.
+
+
+def _label_forward(y: float) -> float:
+    if y != 1.0 and y != -1.0:  # nan too: a nan label is no class
+        raise domain_error("hinge", "labels must be +1 or -1", y)
+    return y
+
+
+LABEL = _builtin(
+    "label±1", _label_forward, lambda y, out: 1.0, "y itself, for a label y = +1 or -1 (else an error); d/dy = 1"
+)
 
 
 def table() -> str:

@@ -49,6 +49,19 @@ def to_float(x: Any, what: str = "Value()") -> float:
     raise TypeError(f"{what} needs a real number, got {shown(x)}{hint}")
 
 
+def _refusal(what: str) -> Any:
+    """A method that refuses to turn a Value into a plain number, saying what to write instead."""
+
+    def refuse(self: Value, *_: Any) -> Any:
+        raise TypeError(
+            f"{what} would be a plain number with no gradient: use v.data for the number (float(v.data),"
+            " round(v.data, 2), math.exp(v.data)), or the Value's own methods to stay in the graph"
+            " (v.exp(), not math.exp(v))"
+        )
+
+    return refuse
+
+
 class Value:
     """One scalar node: its number (`data`), d(output)/d(this) after backward (`grad`),
     the `op` that produced it and its `parents` (the op's operands, in order).
@@ -78,7 +91,7 @@ class Value:
         self._left = self._right = None
         self._many: tuple[Value, ...] | None = ()
         self._index = next(creation_numbers)
-        self._seen_by = None  # the last graph walk that reached this node (see autograd/graph.py)
+        self._seen_by = None  # the last backward pass that reached this node (see autograd/graph.py)
 
     @property
     def op(self) -> str:
@@ -111,6 +124,23 @@ class Value:
             "a Value has no truth value (`if loss:` would always be true); test its .data instead,"
             " e.g. `if loss.data > 0:`"
         )
+
+    # A Value turned into a plain number has no gradient: float(v), int(v), round(v) and the math
+    # module's functions (math.exp(v) calls float(v)) would leave the graph without a word, so they
+    # raise and say what to write instead (as `if loss:` does). Formatting only shows the number.
+    __float__ = _refusal("float(v), or math.exp(v) and the like,")
+    __int__ = __index__ = _refusal("int(v)")
+    __complex__ = _refusal("complex(v)")
+    __round__ = _refusal("round(v)")
+    __trunc__ = __floor__ = __ceil__ = _refusal("math.trunc(v), floor or ceil")
+
+    def __format__(self, spec: str) -> str:
+        """f"{v:.2f}" formats the number (like PyTorch's 0-d tensors); f"{v}" is repr(v).
+
+        >>> f"{Value(2 / 3):.3f}"
+        '0.667'
+        """
+        return format(self.data, spec) if spec else repr(self)
 
     # -- operators: each one is a row of the op table applied to (self, other) -------------
 
@@ -203,11 +233,22 @@ class Value:
         """Fill `.grad` of every node behind this one with d(self)/d(node), times `gradient`.
 
         Leaves accumulate across calls (call `zero_grad` between steps); interior nodes are
-        recomputed on every call.
+        recomputed on every call. Calls from several threads take turns, each pass whole.
         """
         from autograd.graph import backpropagate  # graph.py imports this module
 
         backpropagate(self, to_float(gradient, "backward(gradient=...)"))
+
+    # -- copies and pickles: the whole graph behind a Value, of any depth (autograd/copies.py) -----
+
+    def __reduce__(self) -> tuple:
+        return copies.reduce_value(self)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        return copies.deepcopy_value(self, memo)
+
+    def __copy__(self) -> Value:
+        return copies.copy_value(self)
 
     # -- micrograd's own names, so that the lecture's code runs on this Value unchanged ----------
 
@@ -241,5 +282,5 @@ class Value:
 # in autograd/graph.py orders its work by it.
 creation_numbers = count()
 
-# At the end, because nodes.py needs the Value class defined above.
-from autograd import nodes  # noqa: E402
+# At the end, because nodes.py and copies.py need the Value class defined above.
+from autograd import copies, nodes  # noqa: E402

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Set
 from typing import Any
 
 import numpy as np
 
 from autograd.value import shown, to_float
+
+# Collections that are no list of numbers in order: iterating a dict gives its keys (softmax of
+# {"cat": 2.0, "dog": 1.0} would read the names), and a set's order changes from run to run.
+SETS_AND_MAPPINGS = (Mapping, Set)
 
 
 def real_number(x: Any, what: str) -> float:

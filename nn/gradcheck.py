@@ -19,7 +19,8 @@ def check_model_gradients(
 
     `loss_fn(model)` computes the loss on your batch; `user_grads(model)` returns your gradient per
     parameter, as a mapping from the names of `model.named_parameters()` or a list in
-    `model.parameters()` order (the deltas the tutorials compute by hand). The model is left as it was.
+    `model.parameters()` order (the deltas the tutorials compute by hand). The model is left as it was,
+    but each parameter is moved by +-eps meanwhile: no other thread may use the model during the check.
 
     >>> from nn import Neuron, mse
     >>> n = Neuron(1, activation="linear", bias=False, seed=0)

@@ -20,7 +20,7 @@ from autograd import Value, dot
 from autograd.arguments import sequence
 from autograd.nodes import constant
 from nn.activations import get_activation
-from nn.checks import number_array
+from nn.checks import SETS_AND_MAPPINGS, number_array
 from nn.module import Module
 
 
@@ -31,6 +31,8 @@ def inputs_as_values(who: str, expected: int, xs: Any) -> list[Value]:
     """
     if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__len__"):
         raise ValueError(f"{who} expects a list of {expected} inputs, got {type(xs).__name__}")
+    if isinstance(xs, SETS_AND_MAPPINGS):  # a dict would give its keys as inputs, a set an order of its own
+        raise TypeError(f"{who} expects a list or tuple of {expected} inputs, in order; got a {type(xs).__name__}")
     if len(xs) != expected:
         raise ValueError(f"{who} expects {expected} inputs, got {len(xs)}")
     return [x if isinstance(x, Value) else constant(x) for x in xs]

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, ops, sum_values
 from autograd.nodes import apply, constant
-from nn.checks import real_number, shown
+from nn.checks import SETS_AND_MAPPINGS, real_number, shown
 from nn.multiclass import cross_entropy
 
 
 def _pair(
-    pred: Any, target: Any, loss: str, names: tuple[str, str] = ("predictions", "targets")
+    pred: Any, target: Any, loss: str, names: tuple[str, str] = ("predictions", "targets"),
+    given_target: Callable[[Value, int], Value] | None = None,
 ) -> tuple[list[Any], list[Any]]:
-    pred, target = _as_values(pred, names[0], loss), _as_values(target, names[1], loss)
+    pred, target = _as_values(pred, names[0], loss), _as_values(target, names[1], loss, given_target)
     if len(pred) != len(target):
         raise ValueError(f"{loss}: got {len(pred)} {names[0]} but {len(target)} {names[1]}; they must match")
     if not pred:
@@ -23,18 +24,22 @@ def _pair(
     return pred, target
 
 
-def _as_values(items: Any, what: str, loss: str) -> list[Any]:
+def _as_values(items: Any, what: str, loss: str, given: Callable[[Value, int], Value] | None = None) -> list[Any]:
     """`items` as a list of Values, numbers made constants; one Value or number counts as a list of one.
 
     Checked here so that a str or None among them is named by the loss, not by Value() deep inside.
+    `given(v, i)`, if given, is what becomes of the i-th item when it is a Value (by default, itself).
     """
     if isinstance(items, (Value, numbers.Real)) or getattr(items, "ndim", None) == 0:  # ndim: NumPy scalars
         items = [items]
     elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         got = shown(items)
         raise TypeError(f"{loss}: {what} must be a list of numbers or Values, got {got}")
-    return [x if isinstance(x, Value) else constant(real_number(x, f"{loss}: {what}[{i}]"))
-            for i, x in enumerate(items)]
+    elif isinstance(items, SETS_AND_MAPPINGS):  # a dict would give its keys, a set an order of its own
+        raise TypeError(
+            f"{loss}: {what} must be a list or tuple of numbers or Values, in order; got a {type(items).__name__}")
+    return [(x if given is None else given(x, i)) if isinstance(x, Value)
+            else constant(real_number(x, f"{loss}: {what}[{i}]")) for i, x in enumerate(items)]
 
 
 def mse(pred: Sequence[Any], target: Sequence[Any], reduction: str = "mean") -> Value:
@@ -66,11 +71,22 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Value:
     >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data
     0.25
     """
-    scores, labels = _pair(scores, labels, "hinge", ("scores", "labels"))
+    scores, labels = _pair(scores, labels, "hinge", ("scores", "labels"), _label_in_graph)
     for i, y in enumerate(labels):
-        if y.data not in (1.0, -1.0):
-            raise ValueError(f"hinge: labels must be +1 or -1, got {y.data!r} at index {i}")
+        _check_label(y.data, i)
     return sum_values([(1 - y * s).relu() for s, y in zip(scores, labels)]) / len(scores)
+
+
+def _check_label(y: float, i: int) -> None:
+    if y not in (1.0, -1.0):
+        raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at index {i}")
+
+
+def _label_in_graph(y: Value, i: int) -> Value:
+    # A number label is checked once, in hinge(). A Value may be fed anew later (a Tape's input):
+    # its check goes into the graph as a `label±1` node, which raises whenever its number is not +-1.
+    _check_label(y.data, i)
+    return apply(ops.LABEL, y)
 
 
 def l2(params: Iterable[Value]) -> Value:

@@ -16,7 +16,7 @@ import numpy as np
 
 from autograd import Value, ops, sum_values
 from autograd.nodes import apply, constant
-from nn.checks import real_number, shown
+from nn.checks import SETS_AND_MAPPINGS, real_number, shown
 
 
 def _logits(items: Any, who: str, where: str = "logits") -> list[Value]:
@@ -24,6 +24,8 @@ def _logits(items: Any, who: str, where: str = "logits") -> list[Value]:
     if isinstance(items, (Value, str, bytes)) or not hasattr(items, "__iter__") or getattr(items, "ndim", 1) == 0:
         got = shown(items)
         raise TypeError(f"{who}: {where} must be a list of numbers or Values (one per class), got {got}")
+    if isinstance(items, SETS_AND_MAPPINGS):  # a dict's iteration gives its keys; a set's order is arbitrary
+        raise TypeError(f"{who}: {where} must be a list or tuple, in class order, got a {type(items).__name__}")
     zs = []
     for i, z in enumerate(items):
         if not isinstance(z, Value):
@@ -60,16 +62,16 @@ def softmax(logits: Sequence[Any]) -> list[Value]:
     """e**z_i / (e**z_1 + ... + e**z_n): probabilities from logits; d p_i/dz_j = p_i ([i = j] - p_j).
 
     The largest logit is taken out first (softmax does not change when every z shifts by the same
-    number), so no exp ever sees a positive number: logits of +-1000 neither overflow nor give nan.
+    number), so no exp ever sees a positive number: logits of +-1000 neither overflow nor give nan,
+    and softmax([1e308, -1e308]) is [1, 0], as in PyTorch.
 
     >>> [round(p.data, 4) for p in softmax([Value(1000.0), Value(0.0), Value(1000.0)])]
     [0.5, 0.0, 0.5]
     """
     zs = _logits(logits, "softmax")
-    top = max(z.data for z in zs)  # a plain number: shifting by a constant leaves every derivative as it is
-    exps = [(z - top).exp() for z in zs]
-    total = sum_values(exps)
-    return [e / total for e in exps]
+    # One node per probability, each reading every logit (`softmax[i]` in autograd/ops.py): the largest
+    # logit is taken out inside the op, at every run, never frozen in as a number read from .data.
+    return [apply(ops.softmax(i), *zs) for i in range(len(zs))]
 
 
 def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -> Value:

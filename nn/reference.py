@@ -65,7 +65,9 @@ def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray, reduction: str
     if not (0 <= c.min() and c.max() < z.shape[1]):
         raise ValueError(f"cross_entropy: targets must be class indices in [0, {z.shape[1]}), got {c.tolist()}")
     rows = np.arange(z.shape[0])
-    with np.errstate(invalid="ignore"):  # an inf logit gives inf - inf = nan: it flows on, as in the engine
+    # An inf logit gives inf - inf = nan: it flows on, as in the engine. A difference past float range
+    # (-1e308 - 1e308) is -inf, whose exp is exactly 0: that logit's probability, as in the engine.
+    with np.errstate(invalid="ignore", over="ignore"):
         shifted = z - z.max(axis=1, keepdims=True)  # every exp below sees a number <= 0
     exps = np.exp(shifted)
     sums = exps.sum(axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ def save(model: Module, path: str | os.PathLike) -> None:
     bad = [name for name, value in state.items() if not math.isfinite(value)]
     if bad:
         raise ValueError(f"save: parameters {bad[:4]} are not finite (nan or inf); nothing was written")
-    document = {"format": FORMAT, "version": VERSION, "model": repr(model), "parameters": state}
+    document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "model": repr(model)}
+    if (names := activations(model)) is not None:  # checked by load: weights mean nothing under another activation
+        document["activations"] = names
+    document["parameters"] = state
     text = json.dumps(document, indent=1)
     write_atomically("save", path, text.encode("utf-8"))
 
@@ -44,8 +48,10 @@ def save(model: Module, path: str | os.PathLike) -> None:
 def load(model: Module, path: str | os.PathLike) -> None:
     """Set the model's parameters from a file written by `save`.
 
-    A missing, truncated, corrupted or mismatched file, or one holding a number that is not finite
-    (NaN, Infinity, 1e400), raises an error naming the problem, and the model is left exactly as it was.
+    A missing, truncated, corrupted or mismatched file (other parameters, or layers saved with another
+    activation: the weights of a tanh network mean nothing in a relu one), or one holding a number that
+    is not finite (NaN, Infinity, 1e400), raises an error naming the problem, and the model is left
+    exactly as it was.
 
     >>> import os, tempfile
     >>> from nn import Neuron
@@ -82,12 +88,65 @@ def load(model: Module, path: str | os.PathLike) -> None:
         raise ValueError(f"load: {str(path)!r} has no 'parameters' table")
     saved = document.get("model")
     saved = saved if isinstance(saved, str) else "a model"
+    if set(state) == {name for name, _ in model.named_parameters()}:  # else load_state_dict says what differs
+        _check_activations(path, document, saved, model)
     try:
         model.load_state_dict(state)  # checks every entry before it assigns any
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"load: {str(path)!r} (which holds {saved}) cannot be loaded into {model!r}: {error}"
         ) from None
+
+
+def activations(model: Module) -> list[str | None] | None:
+    """The activation of each layer of neurons, by name (None for a function without one), or None for another Module.
+
+    >>> from nn import MLP
+    >>> activations(MLP(2, [3, 3, 1], activation="tanh"))
+    ['tanh', 'tanh', 'linear']
+    """
+    from nn.layers import MLP, Layer, Neuron  # layers.py is the heavier import; serialize is imported by nn first
+
+    if isinstance(model, MLP):
+        return [_name_of(layer.neurons[0].activation) for layer in model.layers]
+    if isinstance(model, Layer):
+        return [_name_of(model.neurons[0].activation)]
+    if isinstance(model, Neuron):
+        return [_name_of(model.activation)]
+    return None
+
+
+def _name_of(activation: Any) -> str | None:
+    # A name as given ('tanh'), a function's own name (Value.tanh is 'tanh', a custom op its name); a lambda has none.
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", None)
+    return name if isinstance(name, str) and name != "<lambda>" else None
+
+
+def _check_activations(path: Path, document: dict, saved: str, model: Module) -> None:
+    """Refuse a file whose layers had other activations than the model's: its weights would mean something else."""
+    here = activations(model)
+    if here is None:
+        return
+    there = document.get("activations")
+    if there is None:  # a file from before the field: the model's description holds them
+        there = _activations_described(saved, len(here))
+    elif not (isinstance(there, list) and len(there) == len(here) and all(isinstance(a, str | None) for a in there)):
+        raise ValueError(f"load: {str(path)!r} is not a valid model file: its 'activations' entry is {there!r:.80}")
+    for layer, (theirs, ours) in enumerate(zip(there, here)):
+        if theirs is not None and ours is not None and theirs != ours:
+            where = f"layer {layer}" if len(here) > 1 else "the activation"
+            raise ValueError(
+                f"load: {str(path)!r} holds {saved}, whose weights were learned with activation {theirs!r}"
+                f" ({where}), but the model is {model!r}, which uses {ours!r} there; build the model with the"
+                f" file's activations and load into that (nothing was changed)"
+            )
+
+
+def _activations_described(saved: str, layers: int) -> list[str | None]:
+    """Each layer's activation read from a saved description such as "MLP(2, [3, 1], activation='tanh', ...)"."""
+    named = dict(re.findall(r"\b(activation|output_activation)='([^']*)'", saved))
+    hidden, last = named.get("activation"), named.get("output_activation", named.get("activation"))
+    return [hidden] * (layers - 1) + [last]
 
 
 def _check_model(who: str, model: Any) -> None:

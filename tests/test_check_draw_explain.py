@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import pickle
 import shutil
 
 import graphviz
@@ -10,6 +12,7 @@ import pytest
 
 from autograd import GradcheckError, Value, draw_dot, explain_backward, gradcheck, gradcheck_second_order, op, render
 from autograd import ops as op_table
+from autograd.check import argument_names
 from autograd.draw import GraphvizNotInstalled
 from demos import gradient_checking
 
@@ -56,16 +59,50 @@ def test_gradcheck_catches_a_wrong_custom_op_rule_in_first_and_second_order():
 
 def test_gradcheck_raises_with_the_offending_input_and_both_values():
     f, point, _, wrong = RULES["tanh"]
-    with pytest.raises(GradcheckError, match=r"x\[0\]: analytic 0.75 vs numeric 0.7864"):
+    with pytest.raises(GradcheckError, match=r"gradcheck failed for x: analytic 0.75 vs numeric 0.7864"):
         gradcheck(f, point, grad_fn=wrong, raise_on_failure=True)
 
 
-def test_report_table_lists_worst_first_with_eps_and_tolerances():
+def test_report_table_names_rows_by_the_functions_arguments_in_their_order_with_eps_and_tolerances():
     report = gradcheck(lambda a, b: a * b, [2.0, 3.0], grad_fn=lambda a, b: [b, a + 0.5])
     text = str(report).splitlines()
+    assert text[0].startswith("gradcheck FAILED for b: 1 of 2 entries out of tolerance")
     assert "eps=1e-06" in text[0] and "1e-05 + 0.001 * |numeric|" in text[0]
-    assert text[2].lstrip().startswith("✗ x[1]")  # the failing row first
-    assert [r.name for r in report.failures] == ["x[1]"]
+    assert text[2].lstrip().startswith("a ") and text[3].startswith("  ✗ b ")  # argument order, the failure marked
+    assert [r.name for r in report.failures] == ["b"]
+
+
+def neuron(x1, x2, w1, w2, b):
+    return (x1 * w1 + x2 * w2 + b).tanh()
+
+
+@pytest.mark.parametrize(
+    ("f", "count", "names"),
+    [
+        (neuron, 5, ["x1", "x2", "w1", "w2", "b"]),  # the lecture's neuron: w1, not x[2]
+        (lambda *vs: vs[0] * vs[1], 2, ["vs[0]", "vs[1]"]),
+        (lambda x, *rest, scale=2.0: x * scale, 3, ["x", "rest[0]", "rest[1]"]),  # keyword-only ones are no inputs
+        (functools.partial(neuron, 1.0), 4, ["x2", "w1", "w2", "b"]),
+        (Value.tanh, 1, ["x"]),  # a method of Value: self is the input
+        (math.hypot, 2, ["x[0]", "x[1]"]),  # no signature Python can read: positions
+    ],
+    ids=["neuron", "star_args", "star_rest", "partial", "method", "builtin"],
+)
+def test_rows_are_named_by_the_checked_functions_own_argument_names_where_it_has_them(f, count, names):
+    assert argument_names(f, count) == names
+
+
+def test_a_long_report_names_its_failures_in_the_first_line_and_marks_them_in_place():
+    report = gradcheck(neuron, [2.0, 0.0, -3.0, 1.0, 0.5], grad_fn=lambda x1, x2, w1, w2, b: [0.0] * 5)
+    text = str(report).splitlines()
+    assert text[0].startswith("gradcheck FAILED for x1, x2, w1, b: 4 of 5 entries out of tolerance")
+    assert [line.split()[0] for line in text[2:]] == ["✗", "✗", "✗", "w2", "✗"]  # w2's slope x2 = 0 is right
+    assert [line.split()[-6] for line in text[2:]] == ["x1", "x2", "w1", "w2", "b"]
+
+
+def test_second_order_rows_are_named_by_both_arguments():
+    report = gradcheck_second_order(lambda x, y: x * x * y, [1.5, -2.0])
+    assert [r.name for r in report.rows] == ["d2/dx dx", "d2/dx dy", "d2/dy dx", "d2/dy dy"]
 
 
 def test_tutorial_hand_backprop_fails_and_its_fix_passes():
@@ -74,8 +111,10 @@ def test_tutorial_hand_backprop_fails_and_its_fix_passes():
     assert {r.name for r in stale.failures} == {f"layers.0.neurons.{j}.w.{i}" for j in range(2) for i in range(2)}
     buggy, fixed_neuron, custom = gradient_checking.neuron_checks()
     assert not buggy and fixed_neuron and not custom
-    assert buggy.rows[0].analytic == pytest.approx(0.2304594, abs=5e-8)  # DESIGN.md's numbers
-    assert buggy.rows[0].numeric == pytest.approx(0.2444583, abs=5e-8)  # DESIGN.md gives 7 decimals
+    # At z = 0.3 the tutorial's rule gives s(s(z)) (1 - s(s(z))) = 0.2304594 (the sigmoid applied twice), the
+    # true slope is s(z) (1 - s(z)) = 0.2444583 (both worked out from s and rounded to 7 decimals).
+    assert buggy.rows[0].analytic == pytest.approx(0.2304594, abs=5e-8)
+    assert buggy.rows[0].numeric == pytest.approx(0.2444583, abs=5e-8)
 
 
 def test_draw_dot_source_has_records_op_nodes_and_two_edges_for_a_times_a():
@@ -219,3 +258,11 @@ def test_render_and_page_save_leave_the_old_file_whole_when_writing_fails(tmp_pa
 def test_render_to_a_folder_says_to_give_a_file_name(tmp_path):
     with pytest.raises(IsADirectoryError, match=r"render: .* is a folder; give a file name inside it"):
         render(draw_dot(Value(1.0)), tmp_path, format="svg")
+
+
+def test_a_custom_op_is_checked_under_the_names_of_its_forwards_arguments_even_after_pickling():
+    scaled = op("scaled_for_names", lambda z, k: k * z, lambda z, k, out: (k, z))
+    assert [r.name for r in gradcheck(scaled, [0.5, 3.0]).rows] == ["z", "k"]
+    assert [r.name for r in gradcheck(pickle.loads(pickle.dumps(scaled)), [0.5, 3.0]).rows] == ["z", "k"]
+    anything = op("any_count_for_names", lambda *xs: xs[0], lambda *xs_and_out: (1.0,) * (len(xs_and_out) - 1))
+    assert [r.name for r in gradcheck(anything, [0.5]).rows] == ["inputs[0]"]

@@ -297,12 +297,31 @@ def test_a_node_reached_first_still_waits_for_every_node_that_uses_it():
     assert c.grad == 1.0 + (1.0 - a.data * a.data)
 
 
-def test_walks_marked_by_earlier_walks_find_the_same_nodes():
-    # Each walk marks the nodes it finds with its own token; marks left by an earlier walk,
-    # from this root or from another root over shared nodes, must not hide nodes from it.
+def test_walks_after_earlier_walks_and_passes_find_the_same_nodes():
+    # A walk keeps the nodes it found to itself, and backward() marks the nodes it reaches: nothing
+    # left on a node by an earlier walk or pass, from this root or another over shared nodes, may hide it.
     x = Value(0.3)
     inner = (x * x).sin()
     outer = inner * inner + inner.exp()
     first = newest_first(outer)
     assert newest_first(inner) == [inner, inner.parents[0], x]
     assert newest_first(outer) == first and len(first) == len(set(first))
+    outer.backward()
+    assert newest_first(inner) == [inner, inner.parents[0], x]
+    assert newest_first(outer) == first
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda a, b: grad(a * b, {a, b}), "grad: inputs must be a list or tuple, got set"),
+        (lambda a, b: sum_values({a, b}), "sum_values: terms must be a list or tuple, got set"),
+        (lambda a, b: dot(frozenset([a]), [b]), "dot: weights must be a list or tuple, got frozenset"),
+        (lambda a, b: grad(a * b, {a: 1, b: 2}.keys()), "grad: inputs must be a list or tuple, got dict_keys"),
+    ],
+    ids=["grad", "sum_values", "dot", "dict_keys"],
+)
+def test_a_set_where_a_list_is_needed_is_refused_as_its_order_changes_from_run_to_run(call, message):
+    # grad(y, {a, b}) returned the gradients in the set's order, which the caller cannot know.
+    with pytest.raises(TypeError, match=message):
+        call(Value(1.0), Value(2.0))

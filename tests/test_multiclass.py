@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad, gradcheck, gradcheck_second_order, numerical_grad
 from autograd.nodes import apply
+from autograd.ops import softmax as softmax_op
 from autograd.ops import xent
 from nn import MLP, AdamW, cross_entropy, get_loss, softmax
 from nn.reference import ReferenceAdamW, ReferenceMLP, loss_and_grad, softmax_cross_entropy
@@ -147,6 +148,53 @@ def test_softmax_of_huge_logits_neither_overflows_nor_gives_nan():
     assert [v.grad for v in leaves] == [0.25, 0.0, -0.25]  # p_0 (1 - p_0), -p_0 p_1, -p_0 p_2: exact
 
 
+def test_softmax_of_logits_whose_difference_overflows_is_exactly_one_and_zero():
+    # softmax([1e308, -1e308]) = [1, e**-2e308 / 1] = [1, 0]: representable, although 1e308 - -1e308 is not.
+    # Its Jacobian p_i ([i = j] - p_j) is 1 (1 - 1), 1 (0 - 0), 0 (0 - 1) and 0 (1 - 0): every entry 0.
+    leaves = [Value(1e308), Value(-1e308)]
+    probs = softmax(leaves)
+    assert [p.data for p in probs] == [1.0, 0.0]
+    for p in probs:
+        p.backward()
+    assert [v.grad for v in leaves] == [0.0, 0.0]
+
+
+def test_softmax_of_a_minus_infinite_logit_gives_it_probability_zero():
+    leaves = [Value(-math.inf), Value(0.0)]
+    probs = softmax(leaves)
+    probs[1].backward()  # p_1 (1 - p_1) = 1 (1 - 1) and -p_1 p_0 = -(1 * 0): both 0
+    assert [p.data for p in probs] == [0.0, 1.0] and [v.grad for v in leaves] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("c", "loss", "slopes"),
+    [  # softmax([-inf, 0]) = [e**-inf, e**0] / (0 + 1) = [0, 1]; the slopes are that minus the one-hot of c
+        (0, math.inf, [-1.0, 1.0]),  # -ln 0: the loss is inf, its slopes plain numbers (not inf - inf = nan)
+        (1, 0.0, [0.0, 0.0]),
+    ],
+)
+def test_cross_entropy_at_a_minus_infinite_logit_has_softmax_minus_one_hot_slopes(c, loss, slopes):
+    leaves = [Value(-math.inf), Value(0.0)]
+    y = cross_entropy(leaves, c)
+    y.backward()
+    assert y.data == loss and [v.grad for v in leaves] == slopes
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: softmax_op(True), TypeError, "softmax: the output must be an int index, got bool True"),
+        (lambda: softmax_op(1.0), TypeError, "softmax: the output must be an int index, got float 1.0"),
+        (lambda: softmax_op(-1), ValueError, "softmax: the output must be >= 0, got -1"),
+        (lambda: apply(softmax_op(2), 1.0, 2.0), ValueError, r"softmax: the output must be in \[0, 2\) for 2 logits"),
+    ],
+)
+def test_a_bad_output_index_for_the_softmax_op_is_refused(make, error, message):
+    softmax_op(1)  # cached first: True must not find it (True == 1)
+    with pytest.raises(error, match=message):
+        make()
+
+
 def test_softmax_second_derivatives_match_differences_of_the_gradient():
     assert gradcheck_second_order(lambda a, b, c: softmax([a, b, c])[1], [0.4, -0.7, 1.1])
 
@@ -212,6 +260,9 @@ def test_bad_input_to_cross_entropy_says_what_is_wrong(make, error, message):
         (lambda: softmax([]), ValueError, "softmax: logits is empty"),
         (lambda: softmax(3.0), TypeError, "softmax: logits must be a list of numbers or Values"),
         (lambda: softmax([1.0, None]), TypeError, r"softmax: logits\[1\] needs a real number, got NoneType"),
+        # softmax of a dict used to read its keys (here the classes' names, 0 and 1, as logits)
+        (lambda: softmax({0: 2.0, 1: 1.0}), TypeError, "logits must be a list or tuple, in class order, got a dict"),
+        (lambda: softmax({Value(1.0), Value(2.0)}), TypeError, "softmax: logits must be a list or tuple, .* got a set"),
     ],
 )
 def test_bad_input_to_softmax_says_what_is_wrong(make, error, message):

@@ -112,6 +112,62 @@ def test_softmax_values_and_jacobian_match_torch(zs, data):
     np.testing.assert_allclose([v.grad for v in leaves], z.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
+INF, NAN = float("inf"), float("nan")
+# Logits at the edges of float64: infinities, the largest floats, a logit past exp's range, nan.
+EDGE_LOGITS = [
+    [-INF, 0.0], [-INF, -INF, 0.0], [1e308, -1e308], [-1e308, 1e308], [1e308, 1e308], [0.0, 0.0, 1e308],
+    [1000.0, -1000.0], [710.0, 0.0], [INF, 0.0], [NAN, 0.0], [-INF, -INF], [INF, INF], [-INF, INF],
+]
+
+
+def same_numbers(ours: list[float], theirs: list[float]) -> bool:
+    """Equal entry by entry, nan where PyTorch has nan (the edges give exact 0, 1, -1, inf or nan)."""
+    return len(ours) == len(theirs) and all(a == b or (a != a and b != b) for a, b in zip(ours, theirs))
+
+
+@pytest.mark.parametrize("zs", EDGE_LOGITS, ids=str)
+def test_softmax_at_the_edges_of_float64_matches_torch(zs):
+    z = torch.tensor(zs, dtype=torch.float64, requires_grad=True)
+    expected = F.softmax(z, dim=0)
+    for i in range(len(zs)):
+        (row,) = torch.autograd.grad(expected[i], z, retain_graph=True)
+        leaves = [Value(x) for x in zs]
+        probs = softmax(leaves)
+        probs[i].backward()
+        assert same_numbers([p.data for p in probs], expected.tolist())
+        assert same_numbers([v.grad for v in leaves], row.tolist()), f"row {i} of the Jacobian"
+
+
+@pytest.mark.parametrize("zs", EDGE_LOGITS, ids=str)
+def test_cross_entropy_at_the_edges_of_float64_matches_torch(zs):
+    for c in range(len(zs)):
+        z = torch.tensor(zs, dtype=torch.float64, requires_grad=True)
+        expected = F.cross_entropy(z, torch.tensor(c))
+        expected.backward()
+        leaves = [Value(x) for x in zs]
+        if all(map(np.isfinite, zs)) and not np.isfinite(expected.item()):
+            # The one difference, on purpose: finite logits whose loss is past float range (1e308 - -1e308)
+            # raise, as every op of the engine does where finite inputs give inf (autograd/ops.py).
+            with pytest.raises(OverflowError, match=r"xent\[\d\]: the result overflows float64"):
+                cross_entropy(leaves, c)
+            continue
+        loss = cross_entropy(leaves, c)
+        loss.backward()
+        assert same_numbers([loss.data], [expected.item()]), f"class {c}"
+        assert same_numbers([v.grad for v in leaves], z.grad.tolist()), f"class {c}"
+
+
+@pytest.mark.parametrize("zs", EDGE_LOGITS, ids=str)
+def test_reference_cross_entropy_at_the_edges_of_float64_matches_torch(zs):
+    for c in range(len(zs)):  # NumPy, like PyTorch, gives inf where the engine refuses to overflow
+        z = torch.tensor([zs], dtype=torch.float64, requires_grad=True)
+        expected = F.cross_entropy(z, torch.tensor([c]))
+        expected.backward()
+        loss, grads = softmax_cross_entropy(np.array([zs]), np.array([c]))
+        assert same_numbers([float(loss)], [expected.item()]), f"class {c}"
+        assert same_numbers(grads[0].tolist(), z.grad[0].tolist()), f"class {c}"
+
+
 @pytest.mark.parametrize(
     "settings_",
     [

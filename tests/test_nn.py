@@ -152,6 +152,13 @@ def test_bad_input_raises_value_error_saying_what_was_expected(make, message):
         make()
 
 
+@pytest.mark.parametrize("model", [MLP(2, [1], seed=0), Layer(2, 2, seed=0), Neuron(2, seed=0)], ids=repr)
+@pytest.mark.parametrize("xs", [{0: 1.0, 1: 2.0}, {1.0, 2.0}], ids=["dict", "set"])
+def test_a_model_given_a_dict_or_set_of_inputs_refuses_it_instead_of_reading_keys_or_a_random_order(model, xs):
+    with pytest.raises(TypeError, match=f"expects a list or tuple of 2 inputs, in order; got a {type(xs).__name__}"):
+        model(xs)
+
+
 def test_from_arrays_and_to_arrays_round_trip_in_tutorial_convention():
     rng = np.random.RandomState(1)
     syn0 = 2 * rng.random_sample((3, 4)) - 1

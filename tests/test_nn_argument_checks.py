@@ -30,6 +30,10 @@ NAN = float("nan")
         (lambda: l2(None), TypeError, "l2: params must be a list of numbers or Values, got NoneType"),
         (lambda: l2([Value(1.0), "w"]), TypeError, "l2: params\\[1\\] needs a real number, got str"),
         (lambda: l2([10**400]), OverflowError, "l2: params\\[0\\]: an int of 401 digits is too large for a float"),
+        # A dict would give its keys, a set an order of its own: neither is a list in order.
+        (lambda: mse({Value(1.0): 1.0}, [1.0]), TypeError, "mse: predictions must be a list or tuple .* got a dict"),
+        (lambda: hinge([Value(1.0)], {1}), TypeError, "hinge: labels must be a list or tuple .* got a set"),
+        (lambda: l2(frozenset([Value(1.0)])), TypeError, "l2: params must be a list or tuple .* got a frozenset"),
     ],
 )
 def test_a_loss_given_something_other_than_numbers_names_the_loss_and_the_argument(call, error, message):

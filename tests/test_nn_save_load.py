@@ -10,7 +10,8 @@ import stat
 import numpy as np
 import pytest
 
-from nn import MLP, load, save
+from autograd import Value
+from nn import MLP, Layer, Neuron, load, save
 from nn.serialize import FORMAT, VERSION
 
 BAD_TOKEN = '"__bad_number__"'  # stands for the raw JSON text of a bad number in a hand-made file
@@ -318,3 +319,84 @@ def test_save_refuses_to_replace_something_that_is_not_a_regular_file(tmp_path):
     with pytest.raises(ValueError, match=r"load: .* is not a regular file"):
         load(model, pipe)  # reading a pipe nobody writes to would wait forever
     assert_unchanged(model, before)
+
+
+# -- activations: a file's weights load only into a model with the same activations --------------------
+
+
+def test_load_of_a_tanh_models_file_into_a_relu_model_of_the_same_shape_refuses_naming_both(tmp_path):
+    # The case: the relu model took the tanh model's weights and predicted [0, 0].
+    path = tmp_path / "tanh.json"
+    save(MLP(2, [3, 2], activation="tanh", seed=0), path)
+    relu = MLP(2, [3, 2], activation="relu", seed=1)
+    before = snapshot(relu)
+    expected = r"learned with activation 'tanh' \(layer 0\), but the model is MLP\(2, \[3, 2\], activation='relu'"
+    with pytest.raises(ValueError, match=expected + ".*which uses 'relu' there"):
+        load(relu, path)
+    assert_unchanged(relu, before)
+
+
+def test_load_into_a_model_with_the_files_activations_gives_the_saved_models_outputs(tmp_path):
+    path = tmp_path / "tanh.json"
+    saved = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    save(saved, path)
+    assert json.loads(path.read_text())["activations"] == ["tanh", "sigmoid"]
+    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=1)
+    load(model, path)
+    assert [y.data for y in model([0.3, -0.7])] == [y.data for y in saved([0.3, -0.7])]
+
+
+@pytest.mark.parametrize(
+    ("saved", "loaded", "where"),
+    [
+        (MLP(2, [2], output_activation="sigmoid", seed=0), MLP(2, [2], seed=0), "the activation"),
+        (MLP(2, [2, 1], seed=0), MLP(2, [2, 1], output_activation="tanh", seed=0), r"layer 1"),
+        (Layer(2, 3, activation="tanh", seed=0), Layer(2, 3, activation="sigmoid", seed=0), "the activation"),
+        (Neuron(2, activation="linear", seed=0), Neuron(2, activation="relu", seed=0), "the activation"),
+    ],
+    ids=["output", "last_layer", "Layer", "Neuron"],
+)
+def test_load_refuses_a_file_saved_with_another_activation_for_every_kind_of_model(tmp_path, saved, loaded, where):
+    path = tmp_path / "model.json"
+    save(saved, path)
+    before = snapshot(loaded)
+    with pytest.raises(ValueError, match=rf"learned with activation .* \({where}\)"):
+        load(loaded, path)
+    assert_unchanged(loaded, before)
+
+
+def test_hidden_activation_of_a_one_layer_mlp_is_never_used_so_it_does_not_matter(tmp_path):
+    path = tmp_path / "model.json"
+    save(MLP(2, [2], activation="tanh", seed=0), path)  # one layer: only output_activation is applied
+    load(MLP(2, [2], activation="relu", seed=1), path)
+
+
+def test_load_of_a_file_written_before_activations_were_recorded_reads_them_from_its_description(tmp_path):
+    path = tmp_path / "old.json"
+    save(MLP(2, [2, 1], activation="tanh", seed=0), path)
+    document = json.loads(path.read_text())
+    del document["activations"]  # as files were written before: the description holds them
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="learned with activation 'tanh' \\(layer 0\\)"):
+        load(MLP(2, [2, 1], activation="relu", seed=0), path)
+    load(MLP(2, [2, 1], activation="tanh", seed=0), path)
+
+
+def test_an_activation_given_as_a_function_is_compared_by_its_name(tmp_path):
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], activation="tanh", seed=0), path)
+    load(MLP(2, [2, 1], activation=Value.tanh, seed=0), path)  # Value.tanh is named 'tanh'
+    load(MLP(2, [2, 1], activation=lambda z: z.tanh(), seed=0), path)  # a lambda has no name: nothing to compare
+    with pytest.raises(ValueError, match=r"learned with activation 'tanh'.* which uses 'sigmoid' there"):
+        load(MLP(2, [2, 1], activation=Value.sigmoid, seed=0), path)
+
+
+@pytest.mark.parametrize("entry", ["tanh", ["tanh"], ["tanh", 3], {"0": "tanh"}])
+def test_load_of_a_file_with_a_malformed_activations_entry_says_so(tmp_path, entry):
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], activation="tanh", seed=0), path)
+    document = json.loads(path.read_text())
+    document["activations"] = entry
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="is not a valid model file: its 'activations' entry is"):
+        load(MLP(2, [2, 1], activation="tanh", seed=0), path)

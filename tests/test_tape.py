@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Tape, Value, dot, grad, op, sum_values
 from autograd.nodes import apply
-from autograd.ops import BCE, BUILTIN_NAMES, SSE, xent
+from autograd.ops import BCE, BUILTIN_NAMES, SSE, softmax, xent
 from autograd.tape.record import CODES
 
 INF, NAN = math.inf, math.nan
@@ -43,6 +43,10 @@ MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "xent[1] of 2 logits": (2, lambda a, b: apply(xent(1), a, b)),
     "xent[1] of 3 logits": (3, lambda a, b, c: apply(xent(1), a, b, c)),
     "xent[2] of 4 logits, the target's logit used twice": (3, lambda a, b, c: apply(xent(2), a, b, a, c)),
+    # softmax, one node per output (each reading every logit)
+    "softmax[0] of 1 logit": (1, lambda z: apply(softmax(0), z)),
+    "softmax[1] of 2 logits": (2, lambda a, b: apply(softmax(1), a, b)),
+    "softmax[2] of 4 logits, one used twice": (3, lambda a, b, c: apply(softmax(2), a, b, a, c)),
 }
 EXPONENTS = [2, 3, -1, 0.5, 0, -2.5, 1, 1e-300, 400]
 
@@ -397,7 +401,7 @@ def test_listing_shows_cross_entropy_as_log_sum_exp_and_softmax_minus_one_hot():
     a, b = Value(2.0), Value(3.0)
     text = str(Tape(apply(xent(1), a, b), wrt=[a, b]))
     assert "  v3 = log(exp(v0) + exp(v1)) - v1" in text  # v2 holds the class, a constant
-    assert "  g0 += g3 * exp(v0 - v1 - v3)\n  g1 += g3 * (exp(v1 - v1 - v3) - 1)" in text
+    assert "  g0 += g3 * softmax(v0, v1)[0]\n  g1 += g3 * (softmax(v0, v1)[1] - 1)" in text
 
 
 @pytest.mark.parametrize(

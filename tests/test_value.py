@@ -185,3 +185,43 @@ def test_backward_failure_with_an_unusual_exception_class_raises_it_unchanged():
     spiky = op("spiky_test_op", lambda x: x, bad_rule)
     with pytest.raises(_RuleError, match="spiky: no slope here"):
         spiky(Value(1.0)).backward()
+
+
+# -- a Value as a plain number: formatting shows it; conversions refuse, saying to use .data ----------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "text"), [(".2f", "3.14"), (".3e", "3.142e+00"), (">8.1f", "     3.1"), ("g", "3.14159")]
+)
+def test_formatting_a_value_with_a_spec_formats_its_number_as_a_float_would(spec, text):
+    assert format(Value(3.14159), spec) == format(3.14159, spec) == text
+    assert f"{Value(3.14159):{spec}}" == text
+
+
+def test_formatting_a_value_without_a_spec_gives_its_repr():
+    v = Value(2.0, label="x")
+    assert f"{v}" == format(v, "") == str(v) == "Value(data=2.0, grad=0.0, label='x')"
+
+
+@pytest.mark.parametrize(
+    ("convert", "named"),
+    [
+        (float, r"float\(v\)"),
+        (math.exp, r"math.exp\(v\)"),  # math's functions call float(v)
+        (math.sqrt, r"math.exp\(v\) and the like"),
+        (int, r"int\(v\)"),
+        (round, r"round\(v\)"),
+        (lambda v: round(v, 2), r"round\(v\)"),
+        (complex, r"complex\(v\)"),
+        (math.floor, r"floor"),
+        (math.trunc, r"math.trunc\(v\)"),
+        (lambda v: range(v), r"int\(v\)"),
+        (np.float64, r"float\(v\)"),
+    ],
+    ids=["float", "math.exp", "math.sqrt", "int", "round", "round_2", "complex", "floor", "trunc", "range",
+         "np.float64"],
+)
+def test_turning_a_value_into_a_plain_number_refuses_and_says_to_use_data(convert, named):
+    # A plain number made from a Value has no gradient: math.exp(v) would silently leave the graph.
+    with pytest.raises(TypeError, match=named + r".* no gradient: use v.data for the number .*\(v.exp\(\), not"):
+        convert(Value(2.0))

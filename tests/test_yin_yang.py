@@ -140,7 +140,7 @@ def test_the_compiled_run_gives_the_eager_losses(eager_run):
     pytest.importorskip("numba", reason="Tape needs Numba: pip install 'scalar-autograd[fast]'")
     _, history = eager_run
     _, replayed = train(100, compiled=True)
-    for mine, theirs in zip(replayed, history):  # DESIGN.md promises the tape 1e-12 of backward()
+    for mine, theirs in zip(replayed, history):  # the tape promises backward()'s numbers within 1e-12 relative
         assert mine["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-12)
         assert mine.get("val_loss", 0.0) == pytest.approx(theirs.get("val_loss", 0.0), rel=1e-12)
 

@@ -39,6 +39,8 @@ from autograd.tape.kernel_checks import (
 (LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
  POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
 XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)
+SOFTMAX = 30  # softmax(z)_i: the logits, then the output i as a recorded constant
+LABEL = 31  # a hinge label: the number itself, refused unless it is +1 or -1
 
 OK = -1  # what the loops return when every slot went well
 BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor itself
@@ -47,6 +49,20 @@ BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor its
 @njit(cache=True, inline="always")
 def _floored_log(x: float) -> float:
     return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
+
+
+@njit(cache=True, inline="always")
+def _shift_and_sum(values, operands, j, end):
+    """The largest of the logits in operands[j:end] (the first of equal ones, as Python's max()), and the
+    sum of e**(z - largest) over them in order: ops._shift_and_sum, the same float operations."""
+    top = values[operands[j]]
+    for m in range(j + 1, end):
+        if values[operands[m]] > top:
+            top = values[operands[m]]
+    exps = 0.0
+    for m in range(j, end):
+        exps += math.exp(values[operands[m]] - top)
+    return top, exps
 
 
 @njit(cache=True, error_model="numpy")
@@ -130,6 +146,13 @@ def forward(codes, first, operands, values, start):
             for logit in range(j, last):
                 exps += math.exp(values[operands[logit]] - top)
             v = (top - values[operands[j + int(values[operands[last]])]]) + math.log(exps)
+        elif c == SOFTMAX:  # e**(z_i - top) / (e**(z_1 - top) + ... + e**(z_n - top)), top the largest logit
+            last = first[i + 1] - 1  # the output i sits in the last operand; the logits before it
+            top, exps = _shift_and_sum(values, operands, j, last)
+            v = math.exp(values[operands[j + int(values[operands[last]])]] - top) / exps
+        elif c == LABEL:
+            refused = x != 1.0 and x != -1.0
+            v = x
         else:
             return i  # a code this loop does not know: record.py refuses such graphs when recording
         if refused:
@@ -244,17 +267,30 @@ def _backward(codes, first, operands, values, grads, start, careful):
             if not _add(grads, t_slot, slope * g, careful) and not _settle(
                     grads, t_slot, slope * g, g, out, values, operands, j, end):
                 return i, 1
-        elif c == XENT:  # d/dz_i = e**(z_i - z_c - out) - [i = c]: softmax minus one-hot
+        elif c == XENT:  # d/dz_i = softmax(z)_i - [i = c], the softmax afresh from the logits
             target = j + int(values[operands[end - 1]])
-            zc = values[operands[target]]
+            top, exps = _shift_and_sum(values, operands, j, end - 1)
             for m in range(j, end - 1):
                 p = operands[m]
-                slope = math.exp(values[p] - zc - out)
+                slope = math.exp(values[p] - top) / exps
                 if m == target:
                     slope = slope - 1.0
                 if not _add(grads, p, slope * g, careful) and not _settle(
                         grads, p, slope * g, g, out, values, operands, j, end):
                     return i, m - j
+        elif c == SOFTMAX:  # d p_i / d z_m = p_i ([i = m] - p_m), each p_m afresh from the logits
+            which = j + int(values[operands[end - 1]])
+            top, exps = _shift_and_sum(values, operands, j, end - 1)
+            for m in range(j, end - 1):
+                p = operands[m]
+                slope = out * ((1.0 if m == which else 0.0) - math.exp(values[p] - top) / exps)
+                if not _add(grads, p, slope * g, careful) and not _settle(
+                        grads, p, slope * g, g, out, values, operands, j, end):
+                    return i, m - j
+        elif c == LABEL:  # the label itself: slope 1
+            if not _add(grads, a, 1.0 * g, careful) and not _settle(
+                    grads, a, 1.0 * g, g, out, values, operands, j, end):
+                return i, 0
         else:  # one input: the slope d out / dx
             if c == TANH:
                 slope = 1.0 - out * out

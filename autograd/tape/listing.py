@@ -24,6 +24,7 @@ ONE_INPUT = {
     k.SIN: ("sin({a})", "{go} * cos({a})"),
     k.COS: ("cos({a})", "{go} * -sin({a})"),
     k.ABS: ("abs({a})", "{go} * sign({a})"),
+    k.LABEL: ("label±1({a})", "{go}"),
 }
 TWO_INPUTS = {
     k.ADD: ("{a} + {b}", "{go}", "{go}"),
@@ -65,9 +66,15 @@ def steps(rec: Any, i: int) -> tuple[str, list[str]]:
     if code == k.XENT:  # the logits, then the class c (a constant): softmax minus one-hot backward
         c = int(rec.values[slots[-1]])
         logits, zc = names[:-1], names[c]
-        back = [f"{gz} += {go} * (exp({z} - {zc} - {o}) - 1)" if n == c else f"{gz} += {go} * exp({z} - {zc} - {o})"
-                for n, (z, gz) in enumerate(zip(logits, g))]
+        every = ", ".join(logits)
+        back = [f"{gz} += {go} * (softmax({every})[{n}] - 1)" if n == c else f"{gz} += {go} * softmax({every})[{n}]"
+                for n, gz in enumerate(g[:-1])]
         return f"{o} = log(" + " + ".join(f"exp({z})" for z in logits) + f") - {zc}", back
+    if code == k.SOFTMAX:  # the logits, then the output i (a constant)
+        i = int(rec.values[slots[-1]])
+        every = ", ".join(names[:-1])
+        back = [f"{gz} += {go} * {o} * ({int(n == i)} - softmax({every})[{n}])" for n, gz in enumerate(g[:-1])]
+        return f"{o} = softmax({every})[{i}]", back
     if code in TWO_INPUTS:
         forward, slope_a, slope_b = TWO_INPUTS[code]
         return f"{o} = {forward.format(**fill)}", [

@@ -40,6 +40,7 @@ CODES = {
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
     ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT,
 }
+CODES.update({ops.SOFTMAX: k.SOFTMAX, ops.LABEL: k.LABEL})
 NONE = -1  # "no node" in the index arrays below
 
 
@@ -133,6 +134,7 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
 # The rows whose ops carry a constant (one op object per value, not kept in OPS): the kind of op,
 # its code, and how to make the op again from the constant (tape_errors.py does, to raise an error).
 WITH_CONSTANT = {ops.Power: (k.POWER, ops.power), ops.CrossEntropy: (k.XENT, lambda c: ops.xent(int(c)))}
+WITH_CONSTANT[ops.Softmax] = (k.SOFTMAX, lambda i: ops.softmax(int(i)))
 
 
 def _code_of_new_op(op: ops.Op) -> int:
