@@ -41,9 +41,19 @@ def _with_parents(node: Value, parents: tuple[Value, ...]) -> Value:
     return node
 
 
-def rebuild_leaf(data: float, grad: float, label: str) -> Value:
-    """A leaf with these numbers and label (what a pickled leaf is loaded as)."""
+def _new_like(original: Value, op: Op | None, data: float) -> Value:
+    """A new node of the original's class: a subclass of Value (such as nn's Parameter) stays one in a copy."""
+    node = _new_node(op, data)
+    if type(original) is not Value:
+        node.__class__ = type(original)  # allowed: a subclass that adds no slots has Value's layout
+    return node
+
+
+def rebuild_leaf(data: float, grad: float, label: str, kind: type[Value] = Value) -> Value:
+    """A leaf of class `kind` with these numbers and label (what a pickled leaf is loaded as)."""
     node = _with_parents(_new_node(None, data), ())
+    if kind is not Value:
+        node.__class__ = kind
     node.grad, node.label = grad, label
     return node
 
@@ -114,7 +124,8 @@ class _NodesBehind:
 def reduce_value(v: Value) -> tuple:
     """How pickle saves `v`: a leaf as its numbers and label; an op node also with its op and parents (see above)."""
     if v._made_by is None:  # no parents: nothing nests
-        return (rebuild_leaf, (v.data, v.grad, v.label))
+        kind = () if type(v) is Value else (type(v),)  # a subclass (nn's Parameter) is saved by its name
+        return (rebuild_leaf, (v.data, v.grad, v.label, *kind))
     pickling = _pickling()
     given = pickling.given
     given.add(id(v))
@@ -141,7 +152,7 @@ def deepcopy_value(v: Value, memo: dict[int, Any]) -> Value:
     todo.sort(key=_creation_index)  # oldest first: every node after its parents
     originals = memo.setdefault(id(memo), [])  # as copy.deepcopy does: alive while the memo holds their ids
     for node in todo:
-        copy = _new_node(node._made_by, node.data)
+        copy = _new_like(node, node._made_by, node.data)
         left, right, many = node._left, node._right, node._many  # the layout of nodes.py, slot for slot
         if many is None:
             copy._left, copy._many = memo[id(left)], None
@@ -157,6 +168,6 @@ def deepcopy_value(v: Value, memo: dict[int, Any]) -> Value:
 
 def copy_value(v: Value) -> Value:
     """A new node like `v` (its numbers, label, op) on the same parents."""
-    copy = _with_parents(_new_node(v._made_by, v.data), v.parents)
+    copy = _with_parents(_new_like(v, v._made_by, v.data), v.parents)
     copy.grad, copy.label = v.grad, v.label
     return copy

@@ -198,6 +198,15 @@ def test_a_model_copies_with_its_weights_gradients_and_outputs(copier):
     assert [y.data for y in twin([0.1, 0.2, 0.3])] == [y.data for y in out]
 
 
+@pytest.mark.parametrize("copier", COPIERS.values(), ids=COPIERS)
+def test_a_copied_model_keeps_its_parameters_parameters_named_and_drawn_as_such(copier):
+    # nn makes its weights as Parameter, a Value subclass that draw_dot colours amber; a copy that came back
+    # as plain Values would draw them as inputs.
+    twin = copier(MLP(2, [2, 1], seed=0))
+    assert all(getattr(p, "is_parameter", False) for p in twin.parameters())
+    assert [p.label for p in twin.parameters()][:2] == ["w[0][0][0]", "w[0][0][1]"]
+
+
 # -- custom ops ---------------------------------------------------------------------------------------
 
 
