@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from autograd import no_grad
+from autograd.arguments import sequence
 from nn.layers import MLP, inputs_as_values
 
 
@@ -23,12 +25,16 @@ def dead_neurons(model: MLP, inputs: Sequence[Sequence[float]]) -> list[tuple[in
     """
     if not isinstance(model, MLP):
         raise TypeError(f"dead_neurons needs an nn.MLP, got {type(model).__name__}")
+    inputs = sequence("dead_neurons", "inputs", inputs)
     if not inputs:
         raise ValueError("dead_neurons needs at least one input, got none")
     fired = [[False] * len(layer.neurons) for layer in model.layers]
     with no_grad():  # only the numbers are needed: no graph
-        for x in inputs:
+        for i, x in enumerate(inputs):
             out = inputs_as_values("dead_neurons", model.nin, x)
+            if not all(math.isfinite(v.data) for v in out):  # nan > 0 is False: it would pass for "dead"
+                numbers = [v.data for v in out]
+                raise ValueError(f"dead_neurons: inputs[{i}] holds a number that is not finite: {numbers}")
             for layer, seen in zip(model.layers, fired):
                 out = layer.forward(out)
                 for k, value in enumerate(out):

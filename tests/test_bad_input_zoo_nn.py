@@ -26,6 +26,7 @@ from nn import (
     binary_cross_entropy,
     check_model_gradients,
     cross_entropy,
+    dead_neurons,
     get_activation,
     get_loss,
     hinge,
@@ -224,6 +225,12 @@ TARGETS = (
     Target("l2", lambda: [[Value(0.5), Value(-1.0)]], lambda a: l2(*a), ("l2",), (
         arg(0, "params"), item((0, 0), "params[0]", expect=NUMPY_NUMBERS_WORK, data=True),
     )),
+    Target("dead_neurons", lambda: [MLP(2, [3, 1], seed=0), [[1.0, -0.5]]], lambda a: dead_neurons(*a),
+           ("dead_neurons", "Value()"), (
+               arg(0, "model", expect=NOTHING_WORKS), arg(1, "inputs", expect=NOTHING_WORKS),
+               item((1, 0), "inputs[0]", expect=NOTHING_WORKS),
+               item((1, 0, 0), "inputs[0][0]", expect=NUMPY_NUMBERS_WORK),  # nan and inf refused: no answer
+           )),
     Target("get_activation", lambda: ["relu"], lambda a: get_activation(*a), ("activation",),
            (arg(0, "name", expect=NOTHING_WORKS),)),
     Target("get_loss", lambda: ["mse"], lambda a: get_loss(*a), ("loss",), (arg(0, "name", expect=NOTHING_WORKS),)),
