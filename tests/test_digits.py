@@ -150,8 +150,9 @@ def test_the_demo_answers_help_and_refuses_bad_arguments_with_argparses_message(
     with pytest.raises(SystemExit) as done:
         digits.main(["--help"])
     assert done.value.code == 0 and "--epochs" in capsys.readouterr().out
-    refused = [(["--epochs", "0"], "must be a number >= 1, got 0"), (["--lr", "nan"], "got nan"),
-               (["--seed", "-3"], "must be a number >= 0"), (["--batch-size", "x"], "invalid int value"),
+    refused = [(["--epochs", "0"], "must be a whole number >= 1, got '0'"), (["--lr", "nan"], "got nan"),
+               (["--seed", "-3"], "must be a whole number >= 0"),
+               (["--batch-size", "x"], "must be a whole number >= 1, got 'x'"),
                (["--engine", "fast"], "invalid choice: 'fast'"), (["--bogus"], "unrecognized arguments: --bogus")]
     for bad, message in refused:
         with pytest.raises(SystemExit) as done:
