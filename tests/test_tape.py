@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Tape, Value, dot, grad, op, sum_values
 from autograd.nodes import apply
-from autograd.ops import BCE, BUILTIN_NAMES, SSE, xent
+from autograd.ops import BCE, BUILTIN_NAMES, LOG0, LOG_FLOOR, MAX, SIGN, SSE, STEP, xent
 from autograd.tape.record import CODES
 
 INF, NAN = math.inf, math.nan
@@ -28,10 +28,12 @@ UPSTREAM = [0.7, -1e300, NAN]  # what flows into the op from above: ordinary, hu
 ONE_INPUT = {
     "neg": lambda x: -x, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
     "relu": Value.relu, "sqrt": Value.sqrt, "sin": Value.sin, "cos": Value.cos, "abs": abs,
+    "step": lambda x: apply(STEP, x), "sign": lambda x: apply(SIGN, x), "log0": lambda x: apply(LOG0, x),
+    "log_floor": lambda x: apply(LOG_FLOOR, x),
 }
 TWO_INPUTS = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b, "bce": lambda p, t: apply(BCE, p, t),
+    "**": lambda a, b: a**b, "bce": lambda p, t: apply(BCE, p, t), "max": lambda a, b: apply(MAX, a, b),
 }
 MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "sum": (3, lambda *xs: sum_values(xs)),

@@ -22,8 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from autograd.floats import EXP_MAX
-from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from autograd.floats import BCE_EPS, BCE_FLOOR_AT, BCE_LOG_FLOOR, EXP_MAX
 from autograd.tape.kernel_checks import (
     _add,
     _all_finite,
@@ -39,14 +38,26 @@ from autograd.tape.kernel_checks import (
 (LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
  POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
 XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)
+# The rows that make piecewise slopes recomputable (relu's step, abs's sign, bce's floors, x ** y's log0).
+STEP, SIGN, MAX, LOG0, LOG_FLOOR = range(23, 28)
 
 OK = -1  # what the loops return when every slot went well
-BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor itself
+LEAST_SUBNORMAL = 5e-324  # log0's slope is step(x) / max(x, this): 1/x for every x > 0
 
 
 @njit(cache=True, inline="always")
 def _floored_log(x: float) -> float:
     return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
+
+
+@njit(cache=True, inline="always")
+def _step(x: float) -> float:
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+
+
+@njit(cache=True, inline="always")
+def _larger(a: float, b: float) -> float:
+    return b if a <= b else (a if a > b else math.nan)
 
 
 @njit(cache=True, error_model="numpy")
@@ -102,6 +113,17 @@ def forward(codes, first, operands, values, start):
             v = math.cos(x) if _finite(x) else math.nan
         elif c == ABS:
             v = abs(x)
+        elif c == STEP:
+            v = _step(x)
+        elif c == SIGN:
+            v = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+        elif c == MAX:
+            v = _larger(x, values[operands[j + 1]])
+        elif c == LOG0:
+            refused = x < 0.0
+            v = math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
+        elif c == LOG_FLOOR:
+            v = _floored_log(x)
         elif c == POWER or c == POW:  # x ** k (k a recorded constant) and x ** y
             y = values[operands[j + 1]]
             refused = _pow_refused(x, y)
@@ -179,7 +201,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
         a = operands[j]
         x = values[a]
         out = values[i]
-        if c == ADD or c == SUB or c == MUL or c == DIV or c == POW:
+        if c == ADD or c == SUB or c == MUL or c == DIV or c == POW or c == MAX:
             b = operands[j + 1]
             y = values[b]
             if c == ADD:
@@ -190,6 +212,9 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope_a, slope_b = y, x
             elif c == DIV:
                 slope_a, slope_b = 1.0 / y, -out / y
+            elif c == MAX:
+                slope_a = _step(x - y)
+                slope_b = 1.0 - slope_a
             else:  # x ** y; C's pow gives the infinity where ops.pow_of gives one
                 if x < 0.0:  # d/dy is undefined there: the rule raises, whatever comes from above
                     return i, 1
@@ -260,8 +285,8 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = 1.0 - out * out
             elif c == SIGMOID:
                 slope = out * (1.0 - out)
-            elif c == RELU:  # a nan falls through both tests to nan, as in ops._step
-                slope = 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+            elif c == RELU:  # a nan falls through both tests to nan, as in floats.step
+                slope = _step(x)
             elif c == NEG:
                 slope = -1.0
             elif c == EXP:
@@ -276,6 +301,12 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = -(math.sin(x) if _finite(x) else math.nan)
             elif c == ABS:
                 slope = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+            elif c == STEP or c == SIGN:
+                slope = 0.0
+            elif c == LOG0:
+                slope = _step(x) / _larger(x, LEAST_SUBNORMAL)
+            elif c == LOG_FLOOR:
+                slope = _step(x - BCE_FLOOR_AT) / _larger(x, BCE_FLOOR_AT)
             elif c == POWER:  # x ** k; k sits in the second operand, a recorded constant
                 k = values[operands[j + 1]]
                 slope = k * x ** (k - 1.0) if k != 0.0 else 0.0

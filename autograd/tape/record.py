@@ -38,7 +38,8 @@ CODES = {
     ops.ADD: k.ADD, ops.SUB: k.SUB, ops.MUL: k.MUL, ops.DIV: k.DIV, ops.NEG: k.NEG, ops.EXP: k.EXP,
     ops.LOG: k.LOG, ops.TANH: k.TANH, ops.SIGMOID: k.SIGMOID, ops.RELU: k.RELU, ops.SQRT: k.SQRT,
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
-    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT,
+    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT, ops.STEP: k.STEP, ops.SIGN: k.SIGN,
+    ops.MAX: k.MAX, ops.LOG0: k.LOG0, ops.LOG_FLOOR: k.LOG_FLOOR,
 }
 NONE = -1  # "no node" in the index arrays below
 
