@@ -8,6 +8,7 @@ from heapq import heappop, heappush, heapreplace
 from operator import attrgetter
 from typing import Any
 
+from autograd import replayed
 from autograd.arguments import values
 from autograd.floats import is_finite, refuse_non_finite, value_of
 from autograd.mode import no_grad
@@ -47,6 +48,8 @@ def newest_first(root: Value, leaves: bool = True) -> list[Value]:
     # is ~1,000 and chains of a million nodes are normal): `found` is its own work queue, as a
     # for loop may walk a list that grows. A node found is marked with this walk's own token
     # (`_seen_by`) rather than kept in a set of seen nodes: no hashing, no set to grow.
+    if replayed.OUT_OF_DATE:  # a Tape holds newer numbers for this graph: written back first
+        replayed.bring_up_to_date(root)
     walk = object()
     root._seen_by = walk
     found = [root]
@@ -84,6 +87,8 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     ever add, so their gradients accumulate across calls (as in PyTorch). All or nothing:
     if a step fails, every leaf gets back the gradient it had before the call.
     """
+    if replayed.OUT_OF_DATE:  # a Tape holds newer numbers for this graph: written back first
+        replayed.bring_up_to_date(root)
     if root._made_by is None:  # a leaf: d root / d root = 1, nothing else to visit
         root.grad += gradient
         return
@@ -206,6 +211,8 @@ def backward_step(node: Value) -> None:
     the slopes. `backpropagate` takes this step for every node, newest first; by hand, a learner
     takes it node by node. All or nothing: a step that fails changes no `.grad`.
     """
+    if replayed.OUT_OF_DATE:
+        replayed.bring_up_to_date(node)
     if node._made_by is None:
         return
     parents = node.parents

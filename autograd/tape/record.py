@@ -60,6 +60,7 @@ class Recording:
     wrt: np.ndarray  # int32, the slot of each wrt leaf, in the order given
     inputs: np.ndarray  # int32, the slot of each input leaf, in the order given
     fused: int = 0  # how many FUSED_DOT slots stand for add-and-product chains
+    made_between: tuple[int, int] = (0, -1)  # the creation numbers of the graph's op nodes lie in this range
 
 
 def check_leaves(what: str, leaves: object) -> list[Value]:
@@ -85,12 +86,12 @@ class Graph:
     created: np.ndarray  # int64 its creation number: sorting by it puts every node after its operands
 
 
-def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]]:
+def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int], list[Value]]:
     """Walk the graph behind `output` once (no recursion), and also take in `leaves` it may not reach.
 
     The k of each x ** k op, and the class c of each xent[c] op, becomes a constant leaf after the
-    walk's nodes, read as the op's last operand. Returns the graph's arrays and the node number of
-    `output` and `leaves`.
+    walk's nodes, read as the op's last operand. Returns the graph's arrays, the node number of
+    `output` and `leaves`, and the nodes in the walk's order (node i is found[i]).
     """
     found = [output, *dict.fromkeys(v for v in leaves if v is not output)]
     number = {v: i for i, v in enumerate(found)}
@@ -128,7 +129,7 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
     operands[operands < 0] = len(found) - 1 - operands[operands < 0]
     graph = Graph(np.array(codes, np.int8), np.array(first, np.int64), operands, np.array(data, np.float64),
                   np.array(created, np.int64))
-    return graph, {v: number[v] for v in [output, *leaves]}
+    return graph, {v: number[v] for v in [output, *leaves]}, found
 
 
 # The rows whose ops carry a constant (one op object per value, not kept in OPS): the kind of op,
@@ -147,20 +148,40 @@ def _code_of_new_op(op: ops.Op) -> int:
 
 def record(output: Value, wrt: list[Value], inputs: list[Value]) -> Recording:
     """The graph behind `output` as tape arrays, with `wrt` and `inputs` leaves varying between runs."""
-    graph, number = collect(output, [*wrt, *inputs])
+    return lay_out_graph(output, wrt, inputs)[0]
+
+
+@dataclass
+class Layout:
+    """Where each node of the graph went: what `sync` needs to write a tape's numbers back into the Values."""
+
+    found: list[Value]  # the nodes, in the walk's order
+    order: np.ndarray  # node numbers in the order they were made
+    slot: np.ndarray  # each node's slot, or NONE for a node a FUSED_DOT stands for (and an unread leaf)
+    running: np.ndarray  # the chains found by find_product_chains
+    product: np.ndarray
+    joins: np.ndarray
+
+
+def lay_out_graph(output: Value, wrt: list[Value], inputs: list[Value]) -> tuple[Recording, Layout]:
+    """Record the graph behind `output`; also say where each node went."""
+    graph, number, found = collect(output, [*wrt, *inputs])
     order = np.argsort(graph.created, kind="stable")  # topological: every node after its operands
     named = np.array(list(dict.fromkeys(number[v] for v in [*wrt, *inputs])), np.int64)
     uses = count_uses(graph.codes, graph.first, graph.operands)
     running, product, joins = find_product_chains(order, graph.codes, graph.first, graph.operands, uses)
     slot, codes, first, operands, values, start = lay_out(
         order, graph.codes, graph.first, graph.operands, graph.data, named, number[output], running, product, joins)
-    return Recording(
+    made = graph.created[graph.codes != k.LEAF]
+    recording = Recording(
         codes=codes, first=first, operands=operands, values=values, start=start,
         output=int(slot[number[output]]),
         wrt=np.array([slot[number[v]] for v in wrt], np.int32),
         inputs=np.array([slot[number[v]] for v in inputs], np.int32),
         fused=int(np.sum(codes == k.FUSED_DOT)),
+        made_between=(int(made.min()), int(made.max())) if len(made) else (0, -1),
     )
+    return recording, Layout(found, order, slot, running, product, joins)
 
 
 @njit(cache=True)

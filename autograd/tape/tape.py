@@ -10,21 +10,35 @@ Recording (autograd/tape/record.py) turns every number of the graph into a slot 
 and every op into an op code with the slots of its operands. Replaying (autograd/tape/kernels.py)
 is one loop over those arrays forward and one backward, compiled by Numba: no Python object
 is touched per node. Print a small tape to see what it runs (`print(tape)`).
+
+What is current where: a run writes its output's `.data`, the input leaves it was fed and the
+wrt leaves' `.grad`; the interior nodes' numbers stay in the tape's arrays until `sync()` writes
+them back, which every eager tool (backward(), grad(), draw_dot, walkthrough, ...) has done by
+itself before it reads the graph (autograd/replayed.py).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from autograd.value import Value, to_float
+from autograd import replayed
+from autograd.arguments import count
+from autograd.tape import leaves as feeding
+from autograd.value import Value
 
 INSTALL_HINT = (
     "Tape compiles its loops with Numba, which is not installed: pip install 'scalar-autograd[fast]'"
     " (or pip install numba). Everything else in autograd works without it."
 )
+
+
+def position_of(leaves: list[Value]) -> dict[Value, int]:
+    """Each leaf's place in the list (Values hash by identity)."""
+    return {v: m for m, v in enumerate(leaves)}
 
 
 def _kernels() -> Any:
@@ -61,20 +75,29 @@ class Tape:
         self.output = output
         self.wrt = tuple(check_leaves("wrt", wrt))
         self.inputs = tuple(check_leaves("inputs", inputs))
+        feeding.check_distinct_inputs(self.inputs)
         self.recording = rec = record(output, list(self.wrt), list(self.inputs))
         self._grads = np.zeros_like(rec.values)  # the backward pass's work space
         slot = dict(zip(self.wrt, rec.wrt.tolist()))
         slot.update(zip(self.inputs, rec.inputs.tolist()))
-        # Each varying leaf once: its number is read before a run; each wrt leaf once: its
-        # gradient is added after a run (as backward() adds once, however often it is listed).
-        self._read = list(slot)
-        self._read_slots = np.array([slot[v] for v in self._read], dtype=np.int64)
+        # Each wrt leaf once (a "target"): its gradient is added after a run (as backward() adds
+        # once, however often it is listed). Each input that is no target is read before a run.
         self._targets = list(dict.fromkeys(self.wrt))
         self._target_slots = np.array([slot[v] for v in self._targets], dtype=np.int64)
-        position = {v: m for m, v in enumerate(self._targets)}
+        self._fed = [v for v in dict.fromkeys(self.inputs) if v not in position_of(self._targets)]
+        self._fed_slots = np.array([slot[v] for v in self._fed], dtype=np.int64)
+        position = position_of(self._targets)
         self._wrt_positions = np.array([position[v] for v in self.wrt], dtype=np.int64)  # wrt -> its target
         self._grad_of_targets = np.zeros(len(self._targets))
         self._grad = np.zeros(len(self.wrt))
+        # The state of the arrays: the leaves of the last pass that went well (a failed pass puts them
+        # back and computes that pass again, so a failure changes nothing), and which pass it was.
+        self._good_leaves = rec.values[: rec.start].copy()
+        self._last_pass = "recorded"  # or "forward", "run"
+        self._interior_stale = False  # True while the arrays hold numbers the interior Values lack
+        self._has_graph = True  # False for a tape unpickled without its graph
+        self._training: Any = None  # a Training (autograd/tape/training.py) inside `with tape.training(opt)`
+        self._made: frozenset | None = None  # creation numbers of the op nodes, found when first needed
 
     @property
     def grad(self) -> np.ndarray:
@@ -91,44 +114,92 @@ class Tape:
         rec = self.recording
         return rec.codes.nbytes + rec.first.nbytes + rec.operands.nbytes + rec.values.nbytes + self._grads.nbytes
 
+    # -- one pass ----------------------------------------------------------------------------------
+
     def forward(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """The forward pass only, from the wrt and inputs leaves' numbers (or `inputs`); returns the output."""
-        rec = self._load(inputs)
-        failed = self._k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
-        if failed != self._k.OK:
-            self._raise(failed, -1)
-        out = self.output.data = float(rec.values[rec.output])
-        return out
+        return self._pass("forward", inputs)
 
     def run(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """Forward and backward: sets output.data, adds d output / d w into each wrt leaf's .grad, returns the output.
 
         Like `backward()`, gradients accumulate in the leaves (zero them between steps);
-        `tape.grad` holds this run's gradients alone, in wrt order. If the run fails, no
-        `.grad` and not `tape.grad` change.
+        `tape.grad` holds this run's gradients alone, in wrt order. If the run fails, nothing
+        changes: no `.grad`, not `tape.grad`, not the output, not the input leaves.
         """
-        rec = self._load(inputs)
-        targets = self._targets
-        before = np.array([leaf.grad for leaf in targets], dtype=np.float64)
-        failed, position = self._k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
-                                          rec.output, self._target_slots, before, self._grad_of_targets)
-        if failed != self._k.OK:
-            self._raise(failed, position)
-        # Each wrt leaf's .grad added up path by path, as backward() adds it: the kernel started
-        # each leaf's slot from its .grad. Nothing above this line changed a leaf or tape.grad.
-        for leaf, total in zip(targets, self._grads[self._target_slots].tolist()):
-            leaf.grad = total
-        self._grad = self._grad_of_targets[self._wrt_positions]
+        return self._pass("run", inputs)
+
+    def _pass(self, kind: str, inputs: Sequence[float] | np.ndarray | None) -> float:
+        who = f"Tape.{kind}"
+        k, rec = self._k, self.recording
+        fed = None
+        if inputs is not None:  # checked first, then written: a bad batch changes nothing
+            numbers = feeding.numbers_for_inputs(self, who, inputs)
+            fed = [leaf.data for leaf in self.inputs]
+            for leaf, x in zip(self.inputs, numbers):
+                leaf.data = x
+        try:
+            self._load(who)
+            if kind == "forward":
+                failed, position = k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start), -1
+            else:
+                before = self._targets_grad()
+                failed, position = k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
+                                            rec.output, self._target_slots, before, self._grad_of_targets)
+            if failed != k.OK:
+                try:
+                    self._raise(failed, position)
+                finally:
+                    self._put_back()
+        except BaseException:
+            if fed is not None:
+                for leaf, x in zip(self.inputs, fed):
+                    leaf.data = x
+            raise
+        if kind == "run":
+            # Each wrt leaf's .grad added up path by path, as backward() adds it: the kernel started
+            # each leaf's slot from its .grad. Nothing above this line changed a leaf or tape.grad.
+            totals = self._grads[self._target_slots]
+            if self._training is not None:
+                self._training.grad[:] = totals
+            else:
+                for leaf, total in zip(self._targets, totals.tolist()):
+                    leaf.grad = total
+            self._grad = self._grad_of_targets[self._wrt_positions]
+        self._good_leaves[:] = rec.values[: rec.start]
+        self._last_pass = kind
         out = self.output.data = float(rec.values[rec.output])
+        if self._has_graph and not self._interior_stale and len(self):
+            self._interior_stale = True
+            replayed.add(self)
         return out
 
-    def _load(self, inputs: Sequence[float] | np.ndarray | None) -> Any:
-        """Feed `inputs` if given, then read every varying leaf's number into its slot."""
-        if inputs is not None:
-            self._feed(inputs)
-        rec = self.recording
-        rec.values[self._read_slots] = [v.data for v in self._read]
-        return rec
+    def _load(self, who: str) -> None:
+        """Read every varying leaf's number into its slot: the parameters' from the training arrays inside
+        `training()`, else from their `.data`; the inputs' from their `.data` (each checked)."""
+        values = self.recording.values
+        if self._training is not None:
+            values[self._target_slots] = self._training.data
+        elif self._targets:
+            values[self._target_slots] = feeding.read(self, who, self._targets)
+        if self._fed:
+            values[self._fed_slots] = feeding.read(self, who, self._fed)
+
+    def _targets_grad(self) -> np.ndarray:
+        """Each wrt leaf's gradient before the run: the backward pass adds onto it, as backward() does."""
+        if self._training is not None:
+            return self._training.grad.copy()
+        return np.array([leaf.grad for leaf in self._targets], dtype=np.float64)
+
+    def _put_back(self) -> None:
+        """After a failed pass: the arrays as the last good pass left them (its leaves, and that pass again)."""
+        k, rec = self._k, self.recording
+        rec.values[: rec.start] = self._good_leaves
+        if self._last_pass == "run":  # interior gradients do not depend on where the leaves' sums started
+            k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start, rec.output,
+                     self._target_slots, np.zeros(len(self._targets)), np.empty(len(self._targets)))
+        else:  # after a forward pass, or none since recording: the tape computes the recorded numbers again
+            k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
 
     def _raise(self, slot: int, position: int) -> None:
         """A pass stopped at `slot`: raise what the eager engine raises there."""
@@ -138,25 +209,55 @@ class Tape:
             tape_errors.raise_forward_error(self.recording, slot)
         tape_errors.raise_backward_error(self.recording, self._grads, slot, position)
 
-    def _feed(self, inputs: Sequence[float] | np.ndarray) -> None:
-        """Write new numbers into the input leaves (checked first, so a bad batch changes nothing)."""
-        given = np.asarray(inputs, dtype=object) if isinstance(inputs, (list, tuple)) else np.asarray(inputs)
-        if given.shape != (len(self.inputs),):
-            raise ValueError(
-                f"Tape.run: expected {len(self.inputs)} input numbers (one per input leaf), got shape {given.shape}"
-            )
-        if given.dtype.kind in "iuf":  # an array of numbers already
-            numbers = given.astype(np.float64).tolist()
-        else:  # each checked: NumPy would quietly turn None into nan
-            numbers = [to_float(x, f"Tape.run: inputs[{i}]") for i, x in enumerate(given.tolist())]
-        for leaf, x in zip(self.inputs, numbers):
-            leaf.data = x
+    # -- the Values ---------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Write the tape's numbers into its graph's Values: every op node's .data (and, after a run, .grad).
+
+        Inside `training()` it also writes the parameters' numbers and gradients. Eager tools call
+        it by themselves before they read a replayed graph (autograd/replayed.py).
+        """
+        from autograd.tape.writeback import write_back
+
+        if self._training is not None:
+            self._training.write_back()
+        if self._interior_stale:
+            write_back(self, with_gradients=self._last_pass == "run")
+            self._interior_stale = False
+        if self._training is None:
+            replayed.discard(self)
+
+    def __del__(self) -> None:
+        # A tape dropped right after a run (Tape(y, ...).run()) would otherwise leave its graph holding
+        # older numbers for good: it writes its own back first.
+        if getattr(self, "_interior_stale", False) and not sys.is_finalizing():
+            self.sync()
+
+    def reaches(self, root: Value) -> bool:
+        """Whether the graph behind `root` shares a node whose numbers this tape holds newer than the Value."""
+        from autograd.tape.writeback import reaches
+
+        if not self._has_graph:
+            return root is self.output or (self._training is not None and reaches(self, root, True))
+        return reaches(self, root, parameters=self._training is not None)
+
+    def _creation_numbers(self) -> frozenset:
+        """The creation numbers of the graph's op nodes (a walk of the graph, kept once made)."""
+        if self._made is None:
+            from autograd.tape import kernels as k
+            from autograd.tape.record import collect
+
+            graph, _, _ = collect(self.output, [])
+            self._made = frozenset(graph.created[graph.codes != k.LEAF].tolist())
+        return self._made
+
+    # -- printing and pickling ------------------------------------------------------------------------
 
     def listing(self, max_lines: int = 80) -> str:
         """The tape as a program: its leaves, one line per op forward, then the backward lines."""
         from autograd.tape.listing import listing
 
-        return listing(self, max_lines)
+        return listing(self, count("Tape.listing", "max_lines", max_lines))
 
     def __str__(self) -> str:
         return self.listing()
@@ -167,3 +268,45 @@ class Tape:
             f"<Tape: {len(self)} ops over {rec.start} leaves, {len(self.wrt)} wrt, {len(self.inputs)} inputs,"
             f" {self.nbytes:,} bytes>"
         )
+
+    def __getstate__(self) -> dict:
+        """A pickled tape is its arrays and its leaves' numbers, not the graph behind its output.
+
+        Unpickled, `wrt` and `inputs` are new leaf Values with the same numbers, gradients and labels,
+        and `output` a leaf holding the last output: the arrays are the whole program, and the graph
+        (a Python object per node) is what a tape exists to do without.
+        """
+        if self._training is not None:
+            raise TypeError("Tape: cannot pickle a tape inside `with tape.training(optimizer):`; pickle it after"
+                            " the block, when the parameters' numbers are back in their Values")
+        state = {key: v for key, v in self.__dict__.items() if key not in ("_k", "_made", "_training")}
+        leaves = list(dict.fromkeys([*self.wrt, *self.inputs]))
+        where = {leaf: n for n, leaf in enumerate(leaves)}
+        state["_leaf_numbers"] = [(v.data, v.grad, v.label) for v in leaves]
+        state["wrt"] = [where[v] for v in self.wrt]
+        state["inputs"] = [where[v] for v in self.inputs]
+        state["_targets"] = [where[v] for v in self._targets]
+        state["_fed"] = [where[v] for v in self._fed]
+        out = self.output
+        state["output"] = (out.data, out.grad, out.label)
+        state["_has_graph"] = False
+        state["_interior_stale"] = False
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        leaves = []
+        for data, grad, label in state.pop("_leaf_numbers"):
+            leaf = Value(data, label=label)
+            leaf.grad = grad
+            leaves.append(leaf)
+        for key in ("wrt", "inputs"):
+            state[key] = tuple(leaves[n] for n in state[key])
+        for key in ("_targets", "_fed"):
+            state[key] = [leaves[n] for n in state[key]]
+        data, grad, label = state["output"]
+        state["output"] = Value(data, label=label)
+        state["output"].grad = grad
+        self.__dict__.update(state)
+        self._k = _kernels()
+        self._made = None
+        self._training = None
