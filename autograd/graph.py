@@ -88,7 +88,7 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     if a step fails, every leaf gets back the gradient it had before the call.
     """
     if replayed.OUT_OF_DATE:  # a Tape holds newer numbers for this graph: written back first
-        replayed.bring_up_to_date(root)
+        replayed.bring_up_to_date(root, adds_gradients=True)
     if root._made_by is None:  # a leaf: d root / d root = 1, nothing else to visit
         root.grad += gradient
         return
@@ -212,7 +212,7 @@ def backward_step(node: Value) -> None:
     takes it node by node. All or nothing: a step that fails changes no `.grad`.
     """
     if replayed.OUT_OF_DATE:
-        replayed.bring_up_to_date(node)
+        replayed.bring_up_to_date(node, adds_gradients=True)
     if node._made_by is None:
         return
     parents = node.parents

@@ -375,6 +375,37 @@ XENT = _builtin(
 )
 
 
+def _xent_of_class(*zs_and_c: float) -> float:
+    *zs, c = zs_and_c
+    if not (0.0 <= c < len(zs) and float(c).is_integer()):  # nan fails the comparison
+        raise domain_error("xent", f"the class must be a whole number in [0, {len(zs)}) for {len(zs)} logits", c)
+    return _xent_forward(int(c), *zs)
+
+
+def _xent_of_class_derivative(*args: Any) -> tuple:
+    *zs, c, out = args
+    if type(c) is not float:  # Values: a differentiable backward graph (create_graph=True)
+        # Its one-hot and z_c would be fixed at the class the graph was built for, and a Tape replaying
+        # it at another class would give the wrong slope: refused, rather than right only here.
+        raise TypeError(
+            "xent: second derivatives (create_graph=True) need the class as an int (the xent[c] row),"
+            " not a Value: with a Value class the slope's one-hot would stay at the class it was built at"
+        )
+    return (*_xent_derivative(int(c), *zs, out), 0.0)
+
+
+# The same cross-entropy with the class as its last input, a Value holding a whole number: one
+# sample's loss graph then serves every sample's class (a Tape feeds the class like a pixel). The
+# class gets slope 0: a label has no derivative.
+XENT_OF_CLASS = _builtin(
+    "xent",
+    _xent_of_class,
+    _xent_of_class_derivative,
+    "cross-entropy of logits z_1..z_n for the class c given as the last input (a whole number); d/dz_i ="
+    " softmax(z)_i - [i = c], d/dc = 0",
+)
+
+
 class CrossEntropy(Op):
     """The op z_1..z_n -> -ln softmax(z)_c for one class c (its `constant`): the `xent[c]` row with c filled in."""
 

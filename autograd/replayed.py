@@ -40,9 +40,20 @@ def holds(tape: Any) -> bool:
     return ref is not None and ref() is tape
 
 
-def bring_up_to_date(root: Any) -> None:
-    """Have every out-of-date tape whose graph shares a node with `root`'s write its numbers back."""
+def bring_up_to_date(root: Any, adds_gradients: bool = False) -> None:
+    """Have every out-of-date tape whose graph shares a node with `root`'s write its numbers back.
+
+    `adds_gradients`: the tool is backward(), which adds into the leaves' .grad. Inside
+    `tape.training(...)` the parameters' gradients live in the tape's arrays, where those
+    additions would be lost: refused, saying what to do instead.
+    """
     for ref in list(OUT_OF_DATE.values()):
         tape = ref()
         if tape is not None and tape.reaches(root):
+            if adds_gradients and tape._training is not None:
+                raise RuntimeError(
+                    "backward(): this graph uses parameters that a Tape is training (inside `with"
+                    " tape.training(optimizer):`), whose gradients live in the tape's arrays until the block ends;"
+                    " use tape.run() or tape.run_batch() inside the block, or call backward() after it"
+                )
             tape.sync()

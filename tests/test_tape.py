@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Tape, Value, dot, grad, op, sum_values
 from autograd.nodes import apply
-from autograd.ops import BCE, BUILTIN_NAMES, LOG0, LOG_FLOOR, MAX, SIGN, SSE, STEP, xent
+from autograd.ops import BCE, BUILTIN_NAMES, LOG0, LOG_FLOOR, MAX, SIGN, SSE, STEP, XENT_OF_CLASS, xent
 from autograd.tape.record import CODES
 
 INF, NAN = math.inf, math.nan
@@ -45,6 +45,8 @@ MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "xent[1] of 2 logits": (2, lambda a, b: apply(xent(1), a, b)),
     "xent[1] of 3 logits": (3, lambda a, b, c: apply(xent(1), a, b, c)),
     "xent[2] of 4 logits, the target's logit used twice": (3, lambda a, b, c: apply(xent(2), a, b, a, c)),
+    # the class as an input: fed like any leaf, refused unless a whole number in range
+    "xent of 3 logits and a fed class": (4, lambda a, b, c, k: apply(XENT_OF_CLASS, a, b, c, k * 4.0)),
 }
 EXPONENTS = [2, 3, -1, 0.5, 0, -2.5, 1, 1e-300, 400]
 

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from autograd.floats import BCE_EPS, BCE_FLOOR_AT, BCE_LOG_FLOOR, EXP_MAX
 from autograd.tape.kernel_checks import (
     _add,
-    _all_finite,
     _chain_refused,
     _finite,
     _operands_finite,
@@ -40,22 +38,23 @@ from autograd.tape.kernel_checks import (
 XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)
 # The rows that make piecewise slopes recomputable (relu's step, abs's sign, bce's floors, x ** y's log0).
 STEP, SIGN, MAX, LOG0, LOG_FLOOR = range(23, 28)
+XENT_OF_CLASS = 28  # cross-entropy with the class as its last operand, fed like any input (checked each run)
 
 OK = -1  # what the loops return when every slot went well
 LEAST_SUBNORMAL = 5e-324  # log0's slope is step(x) / max(x, this): 1/x for every x > 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _floored_log(x: float) -> float:
     return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _step(x: float) -> float:
     return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _larger(a: float, b: float) -> float:
     return b if a <= b else (a if a > b else math.nan)
 
@@ -142,8 +141,12 @@ def forward(codes, first, operands, values, start):
             t = values[operands[j + 1]]
             refused = (not 0.0 <= x <= 1.0 and x == x) or (not 0.0 <= t <= 1.0 and t == t)
             v = -(t * _floored_log(x) + (1.0 - t) * _floored_log(1.0 - x))
-        elif c == XENT:  # ln(e**z_1 + ... + e**z_n) - z_c, the largest logit taken out first
+        elif c == XENT or c == XENT_OF_CLASS:  # ln(e**z_1 + ... + e**z_n) - z_c, the largest logit taken out first
             last = first[i + 1] - 1  # the class c sits in the last operand; the logits before it
+            if c == XENT_OF_CLASS:  # a fed class must be a whole number in range, or it would index past the logits
+                label = values[operands[last]]
+                if not (0.0 <= label < last - j and math.floor(label) == label):
+                    return i
             top = x
             for logit in range(j + 1, last):  # as Python's max(): the first of equal logits is kept
                 if values[operands[logit]] > top:
@@ -184,8 +187,10 @@ def backward_unchecked(codes, first, operands, values, grads, start):
     """The same pass without checking each gradient passed back: a third faster.
 
     Exact wherever every gradient comes out finite: an inf or nan met on the way stays in
-    the slot it was added to (inf + x is inf, nan + x is nan), so `replay` scans `grads`
-    once and runs the checked pass only if something is not finite.
+    the slot it was added to (inf + x is inf, nan + x is nan), so the caller scans `grads`
+    once (`all_finite`) and runs the checked pass only if something is not finite. The
+    checked pass is called from Python, so it is compiled only the first time a replay
+    meets an inf or nan: a normal run never waits for it.
     """
     return _backward(codes, first, operands, values, grads, start, False)
 
@@ -241,13 +246,19 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 if not _add(grads, z, values[w] * g, careful) and not _settle(
                         grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
                     return i, m + 1 - j
-        elif c == SUM or c == DOT or c == SSE:
+        elif c == DOT:  # d/dw_k = x_k, then d/dx_k = w_k: the halves swap (in operand order, as backward() adds)
+            half = (end - j) // 2
+            for m in range(j, end):
+                p = operands[m]
+                other = m + half if m < j + half else m - half
+                if not _add(grads, p, values[operands[other]] * g, careful) and not _settle(
+                        grads, p, values[operands[other]] * g, g, out, values, operands, j, end):
+                    return i, m - j
+        elif c == SUM or c == SSE:
             half = (end - j) // 2
             for m in range(j, end):
                 if c == SUM:
                     slope = 1.0
-                elif c == DOT:  # d/dw_k = x_k, d/dx_k = w_k: the halves swap
-                    slope = values[operands[m + half]] if m < j + half else values[operands[m - half]]
                 elif m < j + half:  # sse: d/dp_k = 2 (p_k - t_k)
                     slope = 2.0 * (values[operands[m]] - values[operands[m + half]])
                 else:  # d/dt_k = -2 (p_k - t_k)
@@ -269,7 +280,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
             if not _add(grads, t_slot, slope * g, careful) and not _settle(
                     grads, t_slot, slope * g, g, out, values, operands, j, end):
                 return i, 1
-        elif c == XENT:  # d/dz_i = e**(z_i - z_c - out) - [i = c]: softmax minus one-hot
+        elif c == XENT or c == XENT_OF_CLASS:  # d/dz_i = e**(z_i - z_c - out) - [i = c]: softmax minus one-hot
             target = j + int(values[operands[end - 1]])
             zc = values[operands[target]]
             for m in range(j, end - 1):
@@ -280,6 +291,11 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 if not _add(grads, p, slope * g, careful) and not _settle(
                         grads, p, slope * g, g, out, values, operands, j, end):
                     return i, m - j
+            if c == XENT_OF_CLASS:  # the class's slope is 0, added as backward() adds it (0 * g is nan for g nan)
+                p = operands[end - 1]
+                if not _add(grads, p, 0.0 * g, careful) and not _settle(
+                        grads, p, 0.0 * g, g, out, values, operands, j, end):
+                    return i, end - 1 - j
         else:  # one input: the slope d out / dx
             if c == TANH:
                 slope = 1.0 - out * out
@@ -319,58 +335,9 @@ def _backward(codes, first, operands, values, grads, start, careful):
 
 
 @njit(cache=True)
-def replay(codes, first, operands, values, grads, start, output, wrt, before, grad_of_wrt):
-    """One run: forward, then backward from the output; one call from Python.
-
-    `before` holds each wrt leaf's .grad. The backward pass starts each wrt slot from it, so a
-    leaf's gradient adds up path by path in backward()'s order, and `grads` ends holding the
-    leaves' new .grad. grad_of_wrt[m] gets this run's d output / d wrt[m] alone, from a pass
-    that starts every slot from 0; when every leaf held +0.0 that pass gives the totals too
-    (0.0 + a is a, to the bit), else a second pass starts from `before`.
-
-    Returns (OK, 0), or where a pass stopped: (slot, -1) in the forward pass, (slot, operand
-    position) in a backward pass. grad_of_wrt is written only when every pass went well.
-    """
-    failed = forward(codes, first, operands, values, start)
-    if failed != OK:
-        return failed, -1
-    failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, True)
-    if failed != OK:
-        return failed, position
-    fresh = np.empty(len(wrt))  # this run's gradients alone; published only when all went well
-    for m in range(len(wrt)):
-        fresh[m] = grads[wrt[m]]
-    if not _all_positive_zero(before):  # the leaves' totals need a pass of their own
-        failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, False)
-        if failed != OK:
-            return failed, position
-    grad_of_wrt[:] = fresh
-    return OK, 0
-
-
-@njit(cache=True)
-def _backward_from(codes, first, operands, values, grads, start, output, wrt, before, from_zero):
-    """The backward pass with d output / d output = 1 and each wrt slot starting from before (or 0)."""
-    grads[:] = 0.0
-    if not from_zero:
-        for m in range(len(wrt)):
-            grads[wrt[m]] = before[m]
-    grads[output] += 1.0
-    failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
-    if failed == OK and _all_finite(grads):
-        return OK, 0
-    # Something to look at closely (a step refused, or an inf or nan): the checked pass, from the start.
-    grads[:] = 0.0
-    if not from_zero:
-        for m in range(len(wrt)):
-            grads[wrt[m]] = before[m]
-    grads[output] += 1.0
-    return backward(codes, first, operands, values, grads, start)
-
-
-@njit(cache=True)
-def _all_positive_zero(xs) -> bool:
+def all_finite(xs) -> bool:
+    """Whether no number in xs is inf or nan: the one look the fast path takes after an unchecked pass."""
     for x in xs:
-        if x != 0.0 or math.copysign(1.0, x) < 0.0:
+        if not _finite(x):
             return False
     return True

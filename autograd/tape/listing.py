@@ -67,6 +67,10 @@ def steps(rec: Any, i: int) -> tuple[str, list[str]]:
     if code == k.POWER:
         power = number_text(float(rec.values[slots[1]]))
         return f"{o} = {names[0]} ** {power}", [f"{g[0]} += {go} * {power} * {names[0]}**({power} - 1)"]
+    if code == k.XENT_OF_CLASS:  # the logits, then the slot holding the class c, fed each run
+        logits, c = names[:-1], names[-1]
+        back = [f"{gz} += {go} * (exp({z} - z[{c}] - {o}) - ({n} == {c}))" for n, (z, gz) in enumerate(zip(logits, g))]
+        return f"{o} = log(" + " + ".join(f"exp({z})" for z in logits) + f") - z[{c}]", [*back, f"{g[-1]} += {go} * 0"]
     if code == k.XENT:  # the logits, then the class c (a constant): softmax minus one-hot backward
         c = int(rec.values[slots[-1]])
         logits, zc = names[:-1], names[c]

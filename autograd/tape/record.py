@@ -6,8 +6,8 @@ eager engine made them. An op slot holds an op code (autograd/tape/kernels.py) a
 its operands, kept for all slots in one array, `operands[first[i]:first[i + 1]]`.
 
 Recording is one walk over the graph in Python (`collect`), the only step that touches a
-Value; the rest are small compiled passes over the arrays it fills, each with a test showing
-the graph before and after (tests/test_tape.py):
+Value; the rest are small passes over the arrays it fills (NumPy, and one loop compiled by
+Numba), each with a test showing the graph before and after (tests/test_tape.py):
 
 - `find_product_chains`: `s = s + w * x` written in a loop makes an add and a product per
   term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order.
@@ -39,7 +39,7 @@ CODES = {
     ops.LOG: k.LOG, ops.TANH: k.TANH, ops.SIGMOID: k.SIGMOID, ops.RELU: k.RELU, ops.SQRT: k.SQRT,
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
     ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT, ops.STEP: k.STEP, ops.SIGN: k.SIGN,
-    ops.MAX: k.MAX, ops.LOG0: k.LOG0, ops.LOG_FLOOR: k.LOG_FLOOR,
+    ops.MAX: k.MAX, ops.LOG0: k.LOG0, ops.LOG_FLOOR: k.LOG_FLOOR, ops.XENT_OF_CLASS: k.XENT_OF_CLASS,
 }
 NONE = -1  # "no node" in the index arrays below
 
@@ -184,49 +184,37 @@ def lay_out_graph(output: Value, wrt: list[Value], inputs: list[Value]) -> tuple
     return recording, Layout(found, order, slot, running, product, joins)
 
 
-@njit(cache=True)
 def count_uses(codes, first, operands):
     """How many times each node is an operand of an op node."""
-    uses = np.zeros(len(codes), np.int64)
-    for i in range(len(codes)):
-        for m in range(first[i], first[i + 1]):
-            uses[operands[m]] += 1
-    return uses
+    return np.bincount(operands, minlength=len(codes))
 
 
-@njit(cache=True)
 def find_product_chains(order, codes, first, operands, uses):
     """Adds of the form `s + w * x` (or `w * x + s`) whose product feeds nothing else, made right after it.
 
     For such an add i: product[i] is its product node and running[i] its `s`; joins[i] is
     True when `s` is itself such an add, made right before the product and feeding only i:
     then the two belong to one chain, and `lay_out` gives only the chain's last add a slot, a
-    FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n].
+    FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n]. (NumPy over all adds at once: a loop
+    compiled by Numba did the same, but took a second to compile on a first run.)
     """
     n = len(codes)
+    made = order[codes[order] != k.LEAF]
     rank = np.full(n, NONE, np.int64)  # the place of each op node in the order they were made
-    made = 0
-    for i in order:
-        if codes[i] != k.LEAF:
-            rank[i] = made
-            made += 1
+    rank[made] = np.arange(len(made))
+    adds = np.flatnonzero(codes == k.ADD)
+    a, b = operands[first[adds]], operands[first[adds] + 1]
+    product_of = codes == k.MUL
+    right = (a != b) & product_of[b] & (uses[b] == 1) & (rank[b] == rank[adds] - 1)  # s + w * x
+    left = (a != b) & ~right & product_of[a] & (uses[a] == 1) & (rank[a] == rank[adds] - 1)  # w * x + s
     running = np.full(n, NONE, np.int64)
     product = np.full(n, NONE, np.int64)
+    running[adds[right]], product[adds[right]] = a[right], b[right]
+    running[adds[left]], product[adds[left]] = b[left], a[left]
+    ends = adds[right | left]
+    s = running[ends]
     joins = np.zeros(n, np.bool_)
-    for i in order:
-        if codes[i] != k.ADD:
-            continue
-        a, b = operands[first[i]], operands[first[i] + 1]
-        if a == b:
-            continue
-        if codes[b] == k.MUL and uses[b] == 1 and rank[b] == rank[i] - 1:
-            running[i], product[i] = a, b
-        elif codes[a] == k.MUL and uses[a] == 1 and rank[a] == rank[i] - 1:
-            running[i], product[i] = b, a
-        else:
-            continue
-        s = running[i]
-        joins[i] = product[s] != NONE and uses[s] == 1 and rank[s] == rank[product[i]] - 1
+    joins[ends] = (product[s] != NONE) & (uses[s] == 1) & (rank[s] == rank[product[ends]] - 1)
     return running, product, joins
 
 

@@ -20,7 +20,8 @@ itself before it reads the graph (autograd/replayed.py).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from autograd import replayed
 from autograd.arguments import count
 from autograd.tape import leaves as feeding
+from autograd.tape import passes
 from autograd.value import Value
 
 INSTALL_HINT = (
@@ -41,14 +43,23 @@ def position_of(leaves: list[Value]) -> dict[Value, int]:
     return {v: m for m, v in enumerate(leaves)}
 
 
+_checked_cache = False
+
+
 def _kernels() -> Any:
     """autograd.tape.kernels, imported on first use so that `import autograd` never needs Numba."""
+    global _checked_cache
     try:
         from autograd.tape import kernels
     except ImportError as missing:
         if missing.name != "numba":
             raise
         raise ImportError(INSTALL_HINT, name="numba") from None
+    if not _checked_cache:  # once per interpreter, before any compiled loop is loaded from the disk cache
+        from autograd.tape import batch, compiled_cache, kernel_checks, lanes, record
+
+        compiled_cache.drop_if_stale([kernel_checks, kernels, lanes, batch, record])
+        _checked_cache = True
     return kernels
 
 
@@ -98,6 +109,7 @@ class Tape:
         self._has_graph = True  # False for a tape unpickled without its graph
         self._training: Any = None  # a Training (autograd/tape/training.py) inside `with tape.training(opt)`
         self._made: frozenset | None = None  # creation numbers of the op nodes, found when first needed
+        self._batch: Any = None  # the arrays of the batch replay (autograd/tape/batch.py), made on first use
 
     @property
     def grad(self) -> np.ndarray:
@@ -143,9 +155,8 @@ class Tape:
             if kind == "forward":
                 failed, position = k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start), -1
             else:
-                before = self._targets_grad()
-                failed, position = k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
-                                            rec.output, self._target_slots, before, self._grad_of_targets)
+                failed, position = passes.run(k, rec, self._grads, self._target_slots, self._targets_grad(),
+                                              self._grad_of_targets)
             if failed != k.OK:
                 try:
                     self._raise(failed, position)
@@ -174,6 +185,74 @@ class Tape:
             replayed.add(self)
         return out
 
+    # -- a batch: one row per sample -------------------------------------------------------------------
+
+    def run_batch(self, rows: Any, reduction: str = "mean") -> np.ndarray:
+        """Forward and backward for every row of `rows` (one per sample, one column per input leaf).
+
+        Adds the mean (or, with reduction="sum", the sum) of the rows' gradients into the wrt
+        leaves' .grad, as backward() of the averaged losses of one eager graph would, keeps it in
+        `tape.grad`, and returns each row's output. A bad row raises an error naming the row,
+        and changes nothing.
+
+        >>> from autograd import Value
+        >>> w, x = Value(2.0), Value(0.0)
+        >>> tape = Tape((w * x) ** 2, wrt=[w], inputs=[x])
+        >>> tape.run_batch([[1.0], [3.0]]).tolist(), w.grad  # d/dw = 2 w x**2: 4 and 36, their mean 20
+        ([4.0, 36.0], 20.0)
+        """
+        from autograd.tape import batch
+        from autograd.tape.training import add_gradient
+
+        who = "Tape.run_batch"
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r:.40}")
+        outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
+        gradient = sums / len(outputs) if reduction == "mean" else sums
+        add_gradient(self, who, gradient, finite_rows)
+        self._grad = gradient[self._wrt_positions]
+        return outputs
+
+    def forward_batch(self, rows: Any) -> np.ndarray:
+        """The forward pass for every row of `rows`: each row's output (no gradient changes).
+
+        >>> from autograd import Value
+        >>> w, x = Value(2.0), Value(0.0)
+        >>> Tape(w * x + 1.0, wrt=[w], inputs=[x]).forward_batch([[1.0], [-2.0]]).tolist()
+        [3.0, -3.0]
+        """
+        from autograd.tape import batch
+
+        return batch.replay(self, "Tape.forward_batch", rows, with_backward=False)[0]
+
+    # -- training: the parameters in arrays ---------------------------------------------------------------
+
+    @contextmanager
+    def training(self, optimizer: Any) -> Iterator[Tape]:
+        """Inside `with tape.training(optimizer):` the tape owns the wrt leaves' numbers and gradients.
+
+        They live in arrays: `run`, `run_batch`, `forward_batch` read and add into them, and the
+        optimizer's `step()` and `zero_grad()` update them with NumPy (the same numbers as outside),
+        so a step costs no Python per parameter. The Values get their numbers back when the block
+        ends (also on an error), on `tape.sync()`, and before any eager tool reads the graph;
+        `p.data` and `p.grad` read directly inside the block are those of the last write-back.
+        """
+        from autograd.tape.training import Training
+
+        if self._training is not None:
+            raise ValueError("Tape.training: this tape is already training (one with-block at a time)")
+        self._training = Training(self, optimizer)
+        optimizer._bind_arrays(self._training)
+        replayed.add(self)
+        try:
+            yield self
+        finally:
+            training, self._training = self._training, None
+            optimizer._unbind_arrays()
+            training.write_back()
+            if not self._interior_stale:
+                replayed.discard(self)
+
     def _load(self, who: str) -> None:
         """Read every varying leaf's number into its slot: the parameters' from the training arrays inside
         `training()`, else from their `.data`; the inputs' from their `.data` (each checked)."""
@@ -195,11 +274,9 @@ class Tape:
         """After a failed pass: the arrays as the last good pass left them (its leaves, and that pass again)."""
         k, rec = self._k, self.recording
         rec.values[: rec.start] = self._good_leaves
+        k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)  # went well before: goes well again
         if self._last_pass == "run":  # interior gradients do not depend on where the leaves' sums started
-            k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start, rec.output,
-                     self._target_slots, np.zeros(len(self._targets)), np.empty(len(self._targets)))
-        else:  # after a forward pass, or none since recording: the tape computes the recorded numbers again
-            k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
+            passes.backward(k, rec, rec.values, self._grads, self._target_slots, None)
 
     def _raise(self, slot: int, position: int) -> None:
         """A pass stopped at `slot`: raise what the eager engine raises there."""
