@@ -20,8 +20,7 @@ itself before it reads the graph (autograd/replayed.py).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -227,31 +226,18 @@ class Tape:
 
     # -- training: the parameters in arrays ---------------------------------------------------------------
 
-    @contextmanager
-    def training(self, optimizer: Any) -> Iterator[Tape]:
-        """Inside `with tape.training(optimizer):` the tape owns the wrt leaves' numbers and gradients.
+    def training(self, optimizer: Any) -> Any:
+        """`with tape.training(optimizer):` the tape owns the wrt leaves' numbers and gradients (training.py).
 
-        They live in arrays: `run`, `run_batch`, `forward_batch` read and add into them, and the
-        optimizer's `step()` and `zero_grad()` update them with NumPy (the same numbers as outside),
-        so a step costs no Python per parameter. The Values get their numbers back when the block
-        ends (also on an error), on `tape.sync()`, and before any eager tool reads the graph;
-        `p.data` and `p.grad` read directly inside the block are those of the last write-back.
+        Inside, they live in arrays: `run`, `run_batch`, `forward_batch` read and add into them,
+        and the optimizer's `step()` and `zero_grad()` update them with NumPy (the same numbers as
+        outside), so a step costs no Python per parameter. The Values get their numbers back when
+        the block ends (also on an error), on `tape.sync()`, and before any eager tool reads the
+        graph; `p.data` and `p.grad` read directly inside the block are those of the last write-back.
         """
-        from autograd.tape.training import Training
+        from autograd.tape.training import training
 
-        if self._training is not None:
-            raise ValueError("Tape.training: this tape is already training (one with-block at a time)")
-        self._training = Training(self, optimizer)
-        optimizer._bind_arrays(self._training)
-        replayed.add(self)
-        try:
-            yield self
-        finally:
-            training, self._training = self._training, None
-            optimizer._unbind_arrays()
-            training.write_back()
-            if not self._interior_stale:
-                replayed.discard(self)
+        return training(self, optimizer)
 
     def _load(self, who: str) -> None:
         """Read every varying leaf's number into its slot: the parameters' from the training arrays inside
@@ -318,16 +304,6 @@ class Tape:
             return root is self.output or (self._training is not None and reaches(self, root, True))
         return reaches(self, root, parameters=self._training is not None)
 
-    def _creation_numbers(self) -> frozenset:
-        """The creation numbers of the graph's op nodes (a walk of the graph, kept once made)."""
-        if self._made is None:
-            from autograd.tape import kernels as k
-            from autograd.tape.record import collect
-
-            graph, _, _ = collect(self.output, [])
-            self._made = frozenset(graph.created[graph.codes != k.LEAF].tolist())
-        return self._made
-
     # -- printing and pickling ------------------------------------------------------------------------
 
     def listing(self, max_lines: int = 80) -> str:
@@ -347,43 +323,13 @@ class Tape:
         )
 
     def __getstate__(self) -> dict:
-        """A pickled tape is its arrays and its leaves' numbers, not the graph behind its output.
+        """A pickled tape is its arrays and its leaves' numbers, not the graph behind its output (pickling.py)."""
+        from autograd.tape.pickling import state_of
 
-        Unpickled, `wrt` and `inputs` are new leaf Values with the same numbers, gradients and labels,
-        and `output` a leaf holding the last output: the arrays are the whole program, and the graph
-        (a Python object per node) is what a tape exists to do without.
-        """
-        if self._training is not None:
-            raise TypeError("Tape: cannot pickle a tape inside `with tape.training(optimizer):`; pickle it after"
-                            " the block, when the parameters' numbers are back in their Values")
-        state = {key: v for key, v in self.__dict__.items() if key not in ("_k", "_made", "_training")}
-        leaves = list(dict.fromkeys([*self.wrt, *self.inputs]))
-        where = {leaf: n for n, leaf in enumerate(leaves)}
-        state["_leaf_numbers"] = [(v.data, v.grad, v.label) for v in leaves]
-        state["wrt"] = [where[v] for v in self.wrt]
-        state["inputs"] = [where[v] for v in self.inputs]
-        state["_targets"] = [where[v] for v in self._targets]
-        state["_fed"] = [where[v] for v in self._fed]
-        out = self.output
-        state["output"] = (out.data, out.grad, out.label)
-        state["_has_graph"] = False
-        state["_interior_stale"] = False
-        return state
+        return state_of(self)
 
     def __setstate__(self, state: dict) -> None:
-        leaves = []
-        for data, grad, label in state.pop("_leaf_numbers"):
-            leaf = Value(data, label=label)
-            leaf.grad = grad
-            leaves.append(leaf)
-        for key in ("wrt", "inputs"):
-            state[key] = tuple(leaves[n] for n in state[key])
-        for key in ("_targets", "_fed"):
-            state[key] = [leaves[n] for n in state[key]]
-        data, grad, label = state["output"]
-        state["output"] = Value(data, label=label)
-        state["output"].grad = grad
-        self.__dict__.update(state)
+        from autograd.tape.pickling import restore
+
+        restore(self, state)
         self._k = _kernels()
-        self._made = None
-        self._training = None

@@ -19,11 +19,32 @@ the block, `p.data` and `p.grad` read directly are those of the last write-back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+from autograd import replayed
 from autograd.tape import leaves as feeding
+
+
+@contextmanager
+def training(tape: Any, optimizer: Any) -> Iterator[Any]:
+    """The context of `tape.training(optimizer)`: arrays in, the Values written back on the way out."""
+    if tape._training is not None:
+        raise ValueError("Tape.training: this tape is already training (one with-block at a time)")
+    tape._training = Training(tape, optimizer)
+    optimizer._bind_arrays(tape._training)
+    replayed.add(tape)
+    try:
+        yield tape
+    finally:
+        arrays, tape._training = tape._training, None
+        optimizer._unbind_arrays()
+        arrays.write_back()
+        if not tape._interior_stale:
+            replayed.discard(tape)
 
 
 class Training:

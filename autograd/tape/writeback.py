@@ -74,7 +74,7 @@ def reaches(tape: Any, root: Value, parameters: bool) -> bool:
             return True
         if node._made_by is not None and lo <= node._index <= hi:  # made while the tape's graph was made
             if made is None:
-                made = tape._creation_numbers()
+                made = _creation_numbers(tape)
             if node._index in made:
                 return True
         for parent in node.parents:
@@ -82,3 +82,14 @@ def reaches(tape: Any, root: Value, parameters: bool) -> bool:
                 seen.add(id(parent))
                 todo.append(parent)
     return False
+
+
+def _creation_numbers(tape: Any) -> frozenset:
+    """The creation numbers of the tape's op nodes (a walk of its graph, kept once made)."""
+    if tape._made is None:
+        from autograd.tape import kernels as k
+        from autograd.tape.record import collect
+
+        graph, _, _ = collect(tape.output, [])
+        tape._made = frozenset(graph.created[graph.codes != k.LEAF].tolist())
+    return tape._made
