@@ -291,9 +291,9 @@ class Tape:
             replayed.discard(self)
 
     def __del__(self) -> None:
-        # A tape dropped right after a run (Tape(y, ...).run()) would otherwise leave its graph holding
-        # older numbers for good: it writes its own back first.
-        if getattr(self, "_interior_stale", False) and not sys.is_finalizing():
+        # Dropped right after a run (Tape(y, ...).run(); y.backward()), a tape writes its numbers back
+        # first, if anything else still holds its output (else the graph goes with it: nothing to do).
+        if getattr(self, "_interior_stale", False) and not sys.is_finalizing() and sys.getrefcount(self.output) > 2:
             self.sync()
 
     def reaches(self, root: Value) -> bool:
