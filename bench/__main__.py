@@ -1,7 +1,7 @@
-"""Benchmark W1-W4 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
+"""Benchmark W1-W5 (DESIGN.md) for this engine and its peers, in one run, alternating, GC on.
 
     make bench                               # everything: about 7 minutes
-    python -m bench --only W2                # one workload (W1, W2, W3 or W4)
+    python -m bench --only W2                # one workload (W1, W2, W3, W4 or W5)
     python -m bench --only W1 --repeat 7     # more repetitions; medians are reported
 
 Before anything is timed, every engine's W2 weights and W3 losses are checked against NumPy's.
@@ -97,6 +97,10 @@ def plan(todo: list[str]) -> list[tuple[str, str, tuple[str, ...], str]]:
         w3 = ["engine", "engine (scalar code)", *(["tape (scalar code)"] if have_tape else []), *scalar[1:], "numpy"]
         w3 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W3 ms per step, two moons", e, ("W3", e), "step_ms") for e in w3]
+    if "W5" in todo and have_tape:
+        items.append(("W5 ms per epoch, digits", "tape (scalar code)", ("W5", "tape (scalar code)"), "epoch_ms"))
+        items.append(("W5 test accuracy after 10 epochs", "tape (scalar code)", ("W5", "tape (scalar code)"),
+                      "test_accuracy"))
     if "W4" in todo:
         for size in (1_000, 10_000, 100_000, 1_000_000):
             row = f"W4 ms backward, chain of {size:,}"
@@ -168,11 +172,11 @@ def format_table(results: dict[tuple[str, str], object], notes: list[str]) -> st
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["W1", "W2", "W3", "W4"], action="append", help="run only these")
+    parser.add_argument("--only", choices=["W1", "W2", "W3", "W4", "W5"], action="append", help="run only these")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per measurement (median reported)")
     parser.add_argument("--output", default="out/bench.txt", help="where the table is written")
     args = parser.parse_args(argv)
-    todo = args.only or ["W1", "W2", "W3", "W4"]
+    todo = args.only or ["W1", "W2", "W3", "W4", "W5"]
     notes = [f"Python {sys.version.split()[0]}, NumPy {np.__version__}, garbage collector on, "
              f"median of {args.repeat} runs ({W4_EXTRA_SAMPLES * args.repeat} for W4's compared chains),"
              " each in a fresh interpreter"]
@@ -182,7 +186,8 @@ def main(argv: list[str]) -> None:
         notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
     if peers.tape_available():
         notes.append("tape: W1 and W4 rows time one replay (forward and backward) of the graph recorded once;"
-                     " W2 and W3 steps are a replay plus the plain Python update loop over the parameters")
+                     " a W2 step is a replay plus the plain Python update loop over the parameters, a W3 step a"
+                     " replay plus nn.SGD's step on the tape's arrays (inside tape.training(opt))")
     else:
         notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
     if "W2" in todo or "W3" in todo:

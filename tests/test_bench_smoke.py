@@ -36,6 +36,20 @@ def test_w3_scalar_code_eager_and_taped_compute_the_numpy_losses():
         np.testing.assert_allclose(got, expected, rtol=1e-12)  # same float64 operations, other order
 
 
+def test_w5_tape_trains_the_digits_classifier_on_the_split_design_md_names():
+    import pytest
+
+    if not peers.tape_available():
+        pytest.skip("the tape needs Numba: pip install 'scalar-autograd[fast]'")
+    from bench import w5_tape
+
+    x_train, y_train, x_test, y_test = w5_tape.digits_split()
+    assert x_train.shape == (1437, 64) and x_test.shape == (360, 64) and x_train.max() == 1.0
+    assert set(y_train) == set(y_test) == set(range(10))
+    seconds, accuracy = w5_tape.w5_tape(1)
+    assert len(seconds) == 1 and accuracy > 0.5  # one epoch learns far past chance (0.1); ten reach 97%
+
+
 def test_loop_seconds_times_only_the_loop_and_runs_in_chunks():
     calls = []
 
@@ -51,8 +65,9 @@ def test_table_has_ratio_columns_and_plan_covers_every_workload():
                           ("W2 µs", "tape (scalar code)"): 0.5}, ["n"])
     assert "engine / micrograd" in table and "0.200" in table and "10.000" in table
     assert "tape (scalar code) / numpy" in table and "0.500" in table
-    rows = {row for row, *_ in plan(["W1", "W2", "W3", "W4"])}
-    assert any(r.startswith("W1") for r in rows) and any(r.startswith("W4") for r in rows)
+    rows = {row for row, *_ in plan(["W1", "W2", "W3", "W4", "W5"])}
+    assert all(any(r.startswith(w) for r in rows) for w in ("W1", "W2", "W3", "W4"))
+    assert any(r.startswith("W5") for r in rows) or not peers.tape_available()
 
 
 def test_run_plan_takes_medians_and_samples_the_compared_chains_more_often(monkeypatch):
