@@ -78,6 +78,18 @@ def test_the_same_batch_twice_gives_the_same_bits_and_forward_batch_the_same_out
     assert np.array_equal(tape.forward_batch(rows), first[0])
 
 
+@pytest.mark.parametrize("n", [3, 17, 32, 64])
+def test_two_threads_give_the_bits_of_one(n):
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    rows = random_rows(n, seed=n)
+    one = tape.run_batch(rows, threads=1), tape.grad
+    two = tape.run_batch(rows, threads=2), tape.grad
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    with pytest.raises(ValueError, match="threads must be 1 or 2"):
+        tape.run_batch(rows, threads=3)
+
+
 def test_forward_batch_changes_no_gradient_and_no_value_of_the_graph():
     model, features, label, loss = sample_loss()
     tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
