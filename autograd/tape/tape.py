@@ -121,9 +121,18 @@ class Tape:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the tape's arrays (values, gradients, op codes, operand lists)."""
+        """Bytes held by the tape's arrays (values, gradients, op codes, operand lists).
+
+        Besides them, a copy of the leaves' numbers (8 bytes a leaf), and, from the first batch
+        replay on, the batch's arrays (`batch_nbytes`).
+        """
         rec = self.recording
         return rec.codes.nbytes + rec.first.nbytes + rec.operands.nbytes + rec.values.nbytes + self._grads.nbytes
+
+    @property
+    def batch_nbytes(self) -> int:
+        """Bytes held by the batch replay's arrays (0 before the first run_batch or forward_batch)."""
+        return 0 if self._batch is None else self._batch.nbytes
 
     # -- one pass ----------------------------------------------------------------------------------
 
