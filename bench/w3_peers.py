@@ -6,7 +6,7 @@ and returns the loss of every step; a tape runner marks where its loop starts (a
 
 from __future__ import annotations
 
-from bench.peers import loop_started, micrograd_engine, micrograd_nn, torch
+from bench.peers import loop_ended, loop_started, micrograd_engine, micrograd_nn, torch
 
 
 def w3_engine(weights, biases, x, y, steps):
@@ -115,6 +115,7 @@ def w3_tape(weights, biases, x, y, steps, marks=None):
             opt.lr = 1.0 - 0.9 * k / 100
             opt.step()
             opt.zero_grad()
+    loop_ended(marks)  # after the block's write-back of the parameters, before the graph is freed
     return losses
 
 

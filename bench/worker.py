@@ -38,7 +38,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 def loop_seconds(run: Callable[[int, list], object], steps: int, chunk: int) -> float:
     """Seconds spent in `run`'s training loops over `steps` steps, in chunks, without set-up before a loop.
 
-    A runner that records a tape first marks where its loop starts (bench.peers.loop_started).
+    A runner that records a tape marks where its loop starts and ends (bench.peers.loop_started,
+    loop_ended): recording the graph before, and freeing it after, are no training steps.
     """
     seconds, done = 0.0, 0
     while done < steps:
@@ -46,7 +47,8 @@ def loop_seconds(run: Callable[[int, list], object], steps: int, chunk: int) -> 
         marks: list[float] = []
         start = time.perf_counter()
         run(n, marks)
-        seconds += time.perf_counter() - (marks[0] if marks else start)
+        end = time.perf_counter()
+        seconds += (marks[1] if len(marks) > 1 else end) - (marks[0] if marks else start)
         done += n
     return seconds
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from autograd import Tape, Value, sum_values
 from nn import MLP, cross_entropy
-from tests.test_tape import GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS, same
+from tests.test_tape import EXPONENTS, GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS, same
 
 # The mean of a batch's gradients against an eager graph of the averaged losses: the same numbers
 # added in another order (the eager pass adds sample after sample into each leaf, the batch adds
@@ -158,6 +158,26 @@ def test_every_many_input_op_in_a_batch_matches_its_single_run(name):
     cases = [[rng.uniform(-3, 3) for _ in range(arity)] for _ in range(20)]
     cases += [[rng.choice(GRID) for _ in range(arity)] for _ in range(20)]
     assert_batch_agrees_with_single_runs(build, arity, cases)
+
+
+@pytest.mark.parametrize("k", EXPONENTS)
+def test_x_to_a_number_in_a_batch_matches_its_single_run(k):
+    assert_batch_agrees_with_single_runs(lambda x: x**k, 1, [[x] for x in GRID])
+
+
+def test_the_batch_tests_meet_every_op_code_of_the_compiled_loops():
+    # The lanes repeat the one-sample loops op by op: each code must be among the ops compared above.
+    from autograd.tape import kernels as k
+    from autograd.tape.record import CODES
+
+    builds = [(f, 1) for f in ONE_INPUT.values()] + [(f, 2) for f in TWO_INPUTS.values()]
+    builds += [(f, n) for n, f in MANY_INPUTS.values()] + [(lambda x: x**2, 1)]
+    met = set()
+    for build, arity in builds:
+        leaves = [Value(0.5) for _ in range(arity)]
+        rec = Tape(build(*leaves), wrt=leaves, inputs=leaves).recording
+        met |= set(rec.codes[rec.start :].tolist())
+    assert met == {*CODES.values(), k.FUSED_DOT}
 
 
 @settings(max_examples=40, deadline=None)
