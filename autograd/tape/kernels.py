@@ -41,6 +41,7 @@ STEP, SIGN, MAX, LOG0, LOG_FLOOR = range(23, 28)
 XENT_OF_CLASS = 28  # cross-entropy with the class as its last operand, fed like any input (checked each run)
 
 OK = -1  # what the loops return when every slot went well
+LOOK_CLOSELY = -2  # a backward pass met an inf or nan (or a step it refuses): Python runs the checked pass
 LEAST_SUBNORMAL = 5e-324  # log0's slope is step(x) / max(x, this): 1/x for every x > 0
 
 
@@ -189,8 +190,8 @@ def backward_unchecked(codes, first, operands, values, grads, start):
     Exact wherever every gradient comes out finite: an inf or nan met on the way stays in
     the slot it was added to (inf + x is inf, nan + x is nan), so the caller scans `grads`
     once (`all_finite`) and runs the checked pass only if something is not finite. The
-    checked pass is called from Python, so it is compiled only the first time a replay
-    meets an inf or nan: a normal run never waits for it.
+    checked pass is called from Python (autograd/tape/passes.py), so it is compiled only
+    the first time a replay meets an inf or nan: a normal run never waits for it.
     """
     return _backward(codes, first, operands, values, grads, start, False)
 
@@ -331,6 +332,40 @@ def _backward(codes, first, operands, values, grads, start, careful):
             if not _add(grads, a, slope * g, careful) and not _settle(
                     grads, a, slope * g, g, out, values, operands, j, end):
                 return i, 0
+    return OK, 0
+
+
+@njit(cache=True)
+def replay(codes, first, operands, values, grads, start, output, wrt, before, alone):
+    """One run on the fast path, in one call from Python: forward, then the unchecked backward pass.
+
+    `before` holds each wrt leaf's .grad. `alone` gets this run's d output / d wrt[m] from a pass
+    that starts every slot from 0; when the leaves held +0.0 that pass gives the totals too (0.0 + a
+    is a, to the bit), else a second pass starts the wrt slots from `before`, so each leaf's total
+    adds up path by path in backward()'s order, and `grads` ends holding the leaves' new .grad.
+    Returns (OK, 0); (slot, -1) where the forward pass stopped; or (OK, LOOK_CLOSELY) if a backward
+    pass needs the checked pass, which Python then runs (autograd/tape/passes.py).
+    """
+    failed = forward(codes, first, operands, values, start)
+    if failed != OK:
+        return failed, -1
+    grads[:] = 0.0
+    grads[output] += 1.0
+    failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+    if failed != OK or not all_finite(grads):
+        return OK, LOOK_CLOSELY
+    for m in range(len(wrt)):
+        alone[m] = grads[wrt[m]]
+    for m in range(len(wrt)):
+        if before[m] != 0.0 or math.copysign(1.0, before[m]) < 0.0:  # the totals need a pass of their own
+            grads[:] = 0.0
+            for n in range(len(wrt)):
+                grads[wrt[n]] = before[n]
+            grads[output] += 1.0
+            failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+            if failed != OK or not all_finite(grads):
+                return OK, LOOK_CLOSELY
+            break
     return OK, 0
 
 

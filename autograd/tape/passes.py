@@ -3,9 +3,9 @@
 A run is the forward pass, then the backward pass from the output. The backward pass runs
 unchecked (a third faster) and one scan looks for an inf or nan in its gradients; only then does
 the checked pass run, to raise where `backward()` would raise, or to let a nan that was already
-there flow on. Calling the passes from Python (a few microseconds a run) rather than from one
-compiled function means the checked pass is compiled only the first time a run needs it: a
-first run in a fresh environment compiles less than half the code it used to.
+there flow on. The fast path is one compiled call (`kernels.replay`); the checked pass is called
+from Python, so it is compiled only the first time a run needs it: a first run in a fresh
+environment compiles less than half the code it used to.
 """
 
 from __future__ import annotations
@@ -36,19 +36,16 @@ def _seed(rec: Any, grads: np.ndarray, targets: np.ndarray, seeds: np.ndarray | 
     grads[rec.output] += 1.0  # d output / d output (onto its seed, if the output is itself a target)
 
 
-def run(k: Any, rec: Any, grads: np.ndarray, targets: np.ndarray, before: np.ndarray,
-        alone: np.ndarray) -> tuple[int, int]:
-    """Forward, then backward: `alone` gets this run's d output / d target, `grads` the targets' new totals.
+def run_checked(k: Any, rec: Any, grads: np.ndarray, targets: np.ndarray, before: np.ndarray,
+                alone: np.ndarray) -> tuple[int, int]:
+    """The backward passes of a run again, each checked if it meets an inf or nan (after `kernels.replay`
+    said LOOK_CLOSELY; the forward pass went well and left its values).
 
-    `before` holds each target's gradient before the run. The totals add each path's share onto
-    it in backward()'s order (not before + alone, which rounds differently), so when it is not
-    all +0.0 a second backward pass starts the target slots from it. Returns (k.OK, 0), or
-    (slot, -1) where the forward pass stopped, or (slot, operand position) in a backward pass;
-    `alone` is written only when every pass went well.
+    `alone` gets this run's d output / d target, `grads` the targets' new totals: starting from
+    `before`, each path's share added in backward()'s order (not before + alone, which rounds
+    differently). Returns (k.OK, 0), or (slot, operand position) where backward() would raise;
+    `alone` is written only when both passes went well.
     """
-    failed = k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)
-    if failed != k.OK:
-        return failed, -1
     failed, position = backward(k, rec, rec.values, grads, targets, None)
     if failed != k.OK:
         return failed, position

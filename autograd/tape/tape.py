@@ -102,11 +102,14 @@ class Tape:
         self._grad = np.zeros(len(self.wrt))
         # The state of the arrays: the leaves of the last pass that went well (a failed pass puts them
         # back and computes that pass again, so a failure changes nothing), and which pass it was.
-        self._good_leaves = rec.values[: rec.start].copy()
+        # (the numbers of the varying leaves, as read for that pass: wrt leaves, then fed inputs)
+        self._good_leaves = (rec.values[self._target_slots].copy(), rec.values[self._fed_slots].copy())
         self._last_pass = "recorded"  # or "forward", "run"
         self._interior_stale = False  # True while the arrays hold numbers the interior Values lack
         self._has_graph = True  # False for a tape unpickled without its graph
         self._training: Any = None  # a Training (autograd/tape/training.py) inside `with tape.training(opt)`
+        self._read: Any = None  # the varying leaves' numbers of the pass under way
+        self._no_numbers = np.zeros(0)
         self._made: frozenset | None = None  # creation numbers of the op nodes, found when first needed
         self._batch: Any = None  # the arrays of the batch replay (autograd/tape/batch.py), made on first use
 
@@ -138,7 +141,7 @@ class Tape:
 
     def forward(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """The forward pass only, from the wrt and inputs leaves' numbers (or `inputs`); returns the output."""
-        return self._pass("forward", inputs)
+        return self._pass(False, inputs)
 
     def run(self, inputs: Sequence[float] | np.ndarray | None = None) -> float:
         """Forward and backward: sets output.data, adds d output / d w into each wrt leaf's .grad, returns the output.
@@ -147,10 +150,11 @@ class Tape:
         `tape.grad` holds this run's gradients alone, in wrt order. If the run fails, nothing
         changes: no `.grad`, not `tape.grad`, not the output, not the input leaves.
         """
-        return self._pass("run", inputs)
+        return self._pass(True, inputs)
 
-    def _pass(self, kind: str, inputs: Sequence[float] | np.ndarray | None) -> float:
-        who = f"Tape.{kind}"
+    def _pass(self, backward: bool, inputs: Sequence[float] | np.ndarray | None) -> float:
+        """A run (with `backward`) or a forward pass; see `run`."""
+        who = "Tape.run" if backward else "Tape.forward"
         k, rec = self._k, self.recording
         fed = None
         if inputs is not None:  # checked first, then written: a bad batch changes nothing
@@ -160,11 +164,17 @@ class Tape:
                 leaf.data = x
         try:
             self._load(who)
-            if kind == "forward":
+            if not backward:
                 failed, position = k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start), -1
             else:
-                failed, position = passes.run(k, rec, self._grads, self._target_slots, self._targets_grad(),
-                                              self._grad_of_targets)
+                training = self._training
+                before = training.grad.copy() if training is not None else np.array(
+                    [leaf.grad for leaf in self._targets], dtype=np.float64)  # the sums start from .grad
+                failed, position = k.replay(rec.codes, rec.first, rec.operands, rec.values, self._grads, rec.start,
+                                            rec.output, self._target_slots, before, self._grad_of_targets)
+                if position == k.LOOK_CLOSELY:  # an inf or nan in a gradient: the checked passes decide
+                    failed, position = passes.run_checked(k, rec, self._grads, self._target_slots, before,
+                                                          self._grad_of_targets)
             if failed != k.OK:
                 try:
                     self._raise(failed, position)
@@ -175,7 +185,7 @@ class Tape:
                 for leaf, x in zip(self.inputs, fed):
                     leaf.data = x
             raise
-        if kind == "run":
+        if backward:
             # Each wrt leaf's .grad added up path by path, as backward() adds it: the kernel started
             # each leaf's slot from its .grad. Nothing above this line changed a leaf or tape.grad.
             totals = self._grads[self._target_slots]
@@ -185,8 +195,8 @@ class Tape:
                 for leaf, total in zip(self._targets, totals.tolist()):
                     leaf.grad = total
             self._grad = self._grad_of_targets[self._wrt_positions]
-        self._good_leaves[:] = rec.values[: rec.start]
-        self._last_pass = kind
+        self._good_leaves = self._read
+        self._last_pass = "run" if backward else "forward"
         out = self.output.data = float(rec.values[rec.output])
         if self._has_graph and not self._interior_stale and len(self):
             self._interior_stale = True
@@ -255,22 +265,19 @@ class Tape:
         `training()`, else from their `.data`; the inputs' from their `.data` (each checked)."""
         values = self.recording.values
         if self._training is not None:
-            values[self._target_slots] = self._training.data
-        elif self._targets:
-            values[self._target_slots] = feeding.read(self, who, self._targets)
+            targets = self._training.data.copy()  # a copy: the optimizer changes the array after the run
+        else:
+            targets = feeding.read(self, who, self._targets)  # a new array each run: kept as it is
+        values[self._target_slots] = targets
+        fed = feeding.read(self, who, self._fed) if self._fed else self._no_numbers
         if self._fed:
-            values[self._fed_slots] = feeding.read(self, who, self._fed)
-
-    def _targets_grad(self) -> np.ndarray:
-        """Each wrt leaf's gradient before the run: the backward pass adds onto it, as backward() does."""
-        if self._training is not None:
-            return self._training.grad.copy()
-        return np.array([leaf.grad for leaf in self._targets], dtype=np.float64)
+            values[self._fed_slots] = fed
+        self._read = (targets, fed)  # what this pass read: the last good pass's, if it goes well
 
     def _put_back(self) -> None:
         """After a failed pass: the arrays as the last good pass left them (its leaves, and that pass again)."""
         k, rec = self._k, self.recording
-        rec.values[: rec.start] = self._good_leaves
+        rec.values[self._target_slots], rec.values[self._fed_slots] = self._good_leaves
         k.forward(rec.codes, rec.first, rec.operands, rec.values, rec.start)  # went well before: goes well again
         if self._last_pass == "run":  # interior gradients do not depend on where the leaves' sums started
             passes.backward(k, rec, rec.values, self._grads, self._target_slots, None)
