@@ -226,35 +226,54 @@ def _backward(codes, first, operands, values, grads, start, careful):
                     return i, 1
                 slope_a = y * x ** (y - 1.0)
                 slope_b = out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
-            if not _add(grads, a, slope_a * g, careful) and not _settle(
-                    grads, a, slope_a * g, g, out, values, operands, j, end):
-                return i, 0
-            if not _add(grads, b, slope_b * g, careful) and not _settle(
-                    grads, b, slope_b * g, g, out, values, operands, j, end):
-                return i, 1
+            if careful:
+                if not _add(grads, a, slope_a * g) and not _settle(
+                        grads, a, slope_a * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope_a * g
+            if careful:
+                if not _add(grads, b, slope_b * g) and not _settle(
+                        grads, b, slope_b * g, g, out, values, operands, j, end):
+                    return i, 1
+            else:
+                grads[b] += slope_b * g
         elif c == FUSED_DOT:
             # The chain it replaces, backward: the last product first, the start term just
             # before the first product (where the first add passes it on).
             for m in range(end - 2, j, -2):
                 w, z = operands[m], operands[m + 1]
-                if m == j + 1 and not _add(grads, a, 1.0 * g, careful) and not _settle(
-                        grads, a, 1.0 * g, g, out, values, operands, j, end):
-                    return i, 0
+                if m == j + 1:
+                    if careful:
+                        if not _add(grads, a, 1.0 * g) and not _settle(
+                                grads, a, 1.0 * g, g, out, values, operands, j, end):
+                            return i, 0
+                    else:
+                        grads[a] += 1.0 * g
                 # The policy looks at the chain's own product node: inputs w and z, output w * z.
-                if not _add(grads, w, values[z] * g, careful) and not _settle(
-                        grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
-                    return i, m - j
-                if not _add(grads, z, values[w] * g, careful) and not _settle(
-                        grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
-                    return i, m + 1 - j
+                if careful:
+                    if not _add(grads, w, values[z] * g) and not _settle(
+                            grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                        return i, m - j
+                else:
+                    grads[w] += values[z] * g
+                if careful:
+                    if not _add(grads, z, values[w] * g) and not _settle(
+                            grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                        return i, m + 1 - j
+                else:
+                    grads[z] += values[w] * g
         elif c == DOT:  # d/dw_k = x_k, then d/dx_k = w_k: the halves swap (in operand order, as backward() adds)
             half = (end - j) // 2
             for m in range(j, end):
                 p = operands[m]
                 other = m + half if m < j + half else m - half
-                if not _add(grads, p, values[operands[other]] * g, careful) and not _settle(
-                        grads, p, values[operands[other]] * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, values[operands[other]] * g) and not _settle(
+                            grads, p, values[operands[other]] * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += values[operands[other]] * g
         elif c == SUM or c == SSE:
             half = (end - j) // 2
             for m in range(j, end):
@@ -265,22 +284,31 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 else:  # d/dt_k = -2 (p_k - t_k)
                     slope = -(2.0 * (values[operands[m - half]] - values[operands[m]]))
                 p = operands[m]
-                if not _add(grads, p, slope * g, careful) and not _settle(
-                        grads, p, slope * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, slope * g) and not _settle(
+                            grads, p, slope * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += slope * g
         elif c == BCE:
             t_slot = operands[j + 1]
             t = values[t_slot]
             spread = x * (1.0 - x)
             spread = BCE_EPS if spread <= BCE_EPS else spread
             slope = (x - t) / spread
-            if not _add(grads, a, slope * g, careful) and not _settle(
-                    grads, a, slope * g, g, out, values, operands, j, end):
-                return i, 0
+            if careful:
+                if not _add(grads, a, slope * g) and not _settle(
+                        grads, a, slope * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope * g
             slope = _floored_log(1.0 - x) - _floored_log(x)
-            if not _add(grads, t_slot, slope * g, careful) and not _settle(
-                    grads, t_slot, slope * g, g, out, values, operands, j, end):
-                return i, 1
+            if careful:
+                if not _add(grads, t_slot, slope * g) and not _settle(
+                        grads, t_slot, slope * g, g, out, values, operands, j, end):
+                    return i, 1
+            else:
+                grads[t_slot] += slope * g
         elif c == XENT or c == XENT_OF_CLASS:  # d/dz_i = e**(z_i - z_c - out) - [i = c]: softmax minus one-hot
             target = j + int(values[operands[end - 1]])
             zc = values[operands[target]]
@@ -289,14 +317,20 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = math.exp(values[p] - zc - out)
                 if m == target:
                     slope = slope - 1.0
-                if not _add(grads, p, slope * g, careful) and not _settle(
-                        grads, p, slope * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, slope * g) and not _settle(
+                            grads, p, slope * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += slope * g
             if c == XENT_OF_CLASS:  # the class's slope is 0, added as backward() adds it (0 * g is nan for g nan)
                 p = operands[end - 1]
-                if not _add(grads, p, 0.0 * g, careful) and not _settle(
-                        grads, p, 0.0 * g, g, out, values, operands, j, end):
-                    return i, end - 1 - j
+                if careful:
+                    if not _add(grads, p, 0.0 * g) and not _settle(
+                            grads, p, 0.0 * g, g, out, values, operands, j, end):
+                        return i, end - 1 - j
+                else:
+                    grads[p] += 0.0 * g
         else:  # one input: the slope d out / dx
             if c == TANH:
                 slope = 1.0 - out * out
@@ -329,9 +363,12 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = k * x ** (k - 1.0) if k != 0.0 else 0.0
             else:
                 return i, 0
-            if not _add(grads, a, slope * g, careful) and not _settle(
-                    grads, a, slope * g, g, out, values, operands, j, end):
-                return i, 0
+            if careful:
+                if not _add(grads, a, slope * g) and not _settle(
+                        grads, a, slope * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope * g
     return OK, 0
 
 

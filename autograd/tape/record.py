@@ -218,29 +218,50 @@ def find_product_chains(order, codes, first, operands, uses):
     return running, product, joins
 
 
-@njit(cache=True)
 def lay_out(order, codes, first, operands, data, named, output, running, product, joins):
     """Give every needed node a slot and build the tape's arrays.
 
     Slots: the named leaves in the order given, then the constants the ops read (and the
     output, if it is one), then the op nodes in topological order. A chain's adds and
     products get no slot: its last add becomes one FUSED_DOT slot. Returns (slot of each
-    node, codes, first, operands, values, first op slot).
+    node, codes, first, operands, values, first op slot). The whole-array steps are NumPy; the
+    two walks over the chains are compiled loops (`_mark_needed`, `_fill`).
     """
     n = len(codes)
+    ends = np.flatnonzero(product != NONE)
     inside = np.zeros(n, np.bool_)  # adds and products that a FUSED_DOT stands for
-    for i in order:
-        if product[i] != NONE:
-            inside[product[i]] = True
-            if joins[i]:
-                inside[running[i]] = True
+    inside[product[ends]] = True
+    inside[running[ends[joins[ends]]]] = True
     emitted = ~inside & (codes != k.LEAF)
     live = emitted.copy()  # what changes between runs: the op slots, and the named leaves fed anew
     live[named] = True
-    chain = np.empty(n, np.int64)  # scratch: the products of one chain, last first
-    # Which constants the op slots read, and how long their operand lists are.
-    needed = np.zeros(n, np.bool_)
+    needed = np.zeros(n, np.bool_)  # which constants the op slots read
     needed[output] = True
+    length = _mark_needed(order, first, operands, emitted, running, product, joins, needed)
+    slot = np.full(n, NONE, np.int64)
+    slot[named] = np.arange(len(named))
+    constants = order[needed[order] & ~live[order] & (slot[order] == NONE)]
+    slot[constants] = len(named) + np.arange(len(constants))
+    start = len(named) + len(constants)
+    op_nodes = order[emitted[order]]
+    slot[op_nodes] = start + np.arange(len(op_nodes))
+    count = start + len(op_nodes)
+    values = np.empty(count, np.float64)
+    new_codes = np.full(count, k.LEAF, np.int8)
+    new_first = np.zeros(count + 1, np.int32)
+    new_operands = np.empty(length, np.uint32)
+    m = _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
+              new_first, new_operands)
+    new_first[: start + 1] = 0  # leaves have no operands
+    new_first[count] = m
+    return slot, new_codes, new_first, new_operands, values, start
+
+
+@njit(cache=True)
+def _mark_needed(order, first, operands, emitted, running, product, joins, needed):
+    """Mark the nodes the op slots read (a chain reads its start and its products' operands); return the
+    length of the operand list."""
+    chain = np.empty(len(first), np.int64)  # scratch: the products of one chain, last first
     length = 0
     for i in order:
         if emitted[i]:
@@ -255,24 +276,14 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
                 for m in range(first[i], first[i + 1]):
                     needed[operands[m]] = True
                 length += first[i + 1] - first[i]
-    slot = np.full(n, NONE, np.int64)
-    count = 0
-    for i in named:
-        slot[i] = count
-        count += 1
-    for i in order:
-        if needed[i] and not live[i] and slot[i] == NONE:
-            slot[i] = count
-            count += 1
-    start = count
-    for i in order:
-        if emitted[i]:
-            slot[i] = count
-            count += 1
-    values = np.empty(count, np.float64)
-    new_codes = np.full(count, k.LEAF, np.int8)
-    new_first = np.zeros(count + 1, np.int32)
-    new_operands = np.empty(length, np.uint32)
+    return length
+
+
+@njit(cache=True)
+def _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
+          new_first, new_operands):
+    """Each slot's number, op code and operands (a chain: its start, then w_1, x_1, ..., w_n, x_n)."""
+    chain = np.empty(len(first), np.int64)
     m = 0
     for i in order:
         if slot[i] == NONE:
@@ -296,10 +307,7 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
             for j in range(first[i], first[i + 1]):
                 new_operands[m] = slot[operands[j]]
                 m += 1
-    for t in range(start + 1):  # leaves have no operands
-        new_first[t] = 0
-    new_first[count] = m
-    return slot, new_codes, new_first, new_operands, values, start
+    return m
 
 
 @njit(cache=True)
