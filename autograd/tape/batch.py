@@ -15,8 +15,6 @@ of the tape's last `run()`, which `sync()` writes into the graph, are left as th
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -29,7 +27,7 @@ from autograd.tape.lanes import LANES, backward_lanes, forward_lanes
 LOOK_CLOSELY = -2  # a row's unchecked backward pass met an inf or nan: Python runs the checked pass on it
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def replay_lanes(codes, first, operands, values, grads, start, output, columns, rows, parameters, sums, outputs,
                  with_backward):
     """Every row, LANES at a time (autograd/tape/lanes.py); sums = the targets' gradients added over the rows.
@@ -101,52 +99,34 @@ def replay_rows(codes, first, operands, values, grads, start, output, columns, r
     return OK, rows.shape[0], 0
 
 
-class Lanes:
-    """One part of a batch's arrays: each slot once per lane, and the part's sums."""
-
-    def __init__(self, values: np.ndarray, targets: int) -> None:
-        self.values = np.repeat(values[:, None], LANES, axis=1)  # (slots, LANES): constants as recorded
-        self.grads = np.zeros_like(self.values)
-        self.sums = np.zeros(targets)
-
-
 class Batch:
-    """The arrays a tape's batch replays work in, made once per tape: one sample's, and two parts' lanes."""
+    """The arrays a tape's batch replays work in, made once per tape: one sample's, and each slot once per lane."""
 
     def __init__(self, tape: Any) -> None:
         values = tape.recording.values
         self.values = values.copy()  # one sample: constants as recorded; leaves and op slots filled per row
         self.grads = np.zeros_like(values)
+        self.lane_values = np.repeat(values[:, None], LANES, axis=1)  # (slots, LANES)
+        self.lane_grads = np.zeros_like(self.lane_values)
         self.sums = np.zeros(len(tape._targets))
-        self.parts = [Lanes(values, len(tape._targets)) for _ in range(PARTS)]
         self.columns = tape.recording.inputs.astype(np.int64)
 
     @property
     def nbytes(self) -> int:
-        arrays = [self.values, self.grads, self.sums, self.columns]
-        arrays += [a for part in self.parts for a in (part.values, part.grads, part.sums)]
+        arrays = (self.values, self.grads, self.lane_values, self.lane_grads, self.sums, self.columns)
         return sum(a.nbytes for a in arrays)
 
 
-# A batch is replayed in two parts of whole groups of LANES rows, each with arrays of its own, their
-# sums added at the end, part 0 then part 1: with two threads the parts run side by side, with one
-# after the other, and the numbers are the same bits either way. One thread is the default: on the
-# shared 2-core machine this was measured on, a second thread waited for a core more often than it
-# found one (an epoch of W5 took 36-40 ms with two, 24-33 ms with one); run_batch(threads=2) asks.
-PARTS = 2
-THREADS = 1
-_helper: ThreadPoolExecutor | None = None  # runs the second part while the calling thread runs the first
-
-
-def replay(tape: Any, who: str, rows: Any, with_backward: bool, threads: int | None = None
-           ) -> tuple[np.ndarray, np.ndarray, bool]:
+def replay(tape: Any, who: str, rows: Any, with_backward: bool) -> tuple[np.ndarray, np.ndarray, bool]:
     """Every row of `rows` through the tape: (the outputs, the summed gradients of the targets, whether
     every row's gradients were finite).
 
     A row the engine refuses raises its error, naming the row (and the input columns the op read);
-    nothing outside the batch's own arrays has changed by then.
+    nothing outside the batch's own arrays has changed by then. One core: the batch cut in two
+    halves on two threads (with the same bits, the halves' sums added in order) was slower on the
+    shared 2-core machine this was measured on (36-40 ms an epoch of W5 against 24-33), and the
+    cut alone cost 15 µs a batch on one thread.
     """
-    global _helper
     table = feeding.rows_array(tape, who, rows)
     rec = tape.recording
     if tape._batch is None:
@@ -158,29 +138,10 @@ def replay(tape: Any, who: str, rows: Any, with_backward: bool, threads: int | N
     else:
         parameters = np.frombuffer(feeding.read(tape, who, tape._targets), dtype=np.float64)
     work.values[:targets] = parameters
-    n = len(table)
-    outputs = np.empty(n)
-    split = -(-n // (PARTS * LANES)) * LANES  # the first part's rows: half the groups, rounded up
-    ranges = [(0, min(split, n)), (min(split, n), n)]
-
-    def part(m: int) -> int:
-        lo, hi = ranges[m]
-        lanes = work.parts[m]
-        lanes.sums[:] = 0.0
-        if lo == hi:
-            return OK
-        return replay_lanes(rec.codes, rec.first, rec.operands, lanes.values, lanes.grads, rec.start, rec.output,
-                            work.columns, table[lo:hi], parameters, lanes.sums, outputs[lo:hi], with_backward)
-
-    if (threads or THREADS) >= 2 and ranges[1][0] < n and (os.cpu_count() or 1) >= 2:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tape-batch")
-        second = _helper.submit(part, 1)
-        failed = [part(0), second.result()]
-    else:
-        failed = [part(0), part(1)]
-    if failed == [OK, OK]:
-        return outputs, work.parts[0].sums + work.parts[1].sums, True
+    outputs = np.empty(len(table))
+    if replay_lanes(rec.codes, rec.first, rec.operands, work.lane_values, work.lane_grads, rec.start, rec.output,
+                    work.columns, table, parameters, work.sums, outputs, with_backward) == OK:
+        return outputs, work.sums.copy(), True
     return _one_by_one(tape, who, table, with_backward, outputs)
 
 

