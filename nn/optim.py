@@ -138,6 +138,7 @@ class Optimizer:
         self._arrays = arrays
         for name in self._state_names:
             setattr(self, name, np.array(getattr(self, name), dtype=np.float64))
+        self._scratch = np.empty(len(self.params))
 
     def _unbind_arrays(self) -> None:
         """Back to the parameters' .data and .grad; the state back to lists."""
@@ -238,14 +239,17 @@ class Adam(Optimizer):
         root_correction2 = (1.0 - b2**self.t) ** 0.5
         if self._arrays is not None:  # the loop below, on arrays: the same operations in the same order
             p, g = self._numbers_and_grads()
+            m, v, s = self.m, self.v, self._scratch  # s: one array of room, so no step allocates
             if shrink != 1.0:
                 p *= shrink
-            m, v = self.m, self.v
             m *= b1
-            m += (1.0 - b1) * g
+            m += np.multiply(g, 1.0 - b1, out=s)  # m = b1 * m + (1 - b1) * g
             v *= b2
-            v += (1.0 - b2) * (g * g)
-            p -= step_size * (m / (np.sqrt(v) / root_correction2 + eps))
+            v += np.multiply(np.multiply(g, g, out=s), 1.0 - b2, out=s)  # v = b2 * v + (1 - b2) * (g * g)
+            np.sqrt(v, out=s)
+            s /= root_correction2
+            s += eps
+            p -= np.multiply(np.divide(m, s, out=s), step_size, out=s)  # p -= step_size * (m / (...))
             self._store(p)
             return
         for i, p in enumerate(self.params):

@@ -141,7 +141,7 @@ def replay(tape: Any, who: str, rows: Any, with_backward: bool) -> tuple[np.ndar
     outputs = np.empty(len(table))
     if replay_lanes(rec.codes, rec.first, rec.operands, work.lane_values, work.lane_grads, rec.start, rec.output,
                     work.columns, table, parameters, work.sums, outputs, with_backward) == OK:
-        return outputs, work.sums.copy(), True
+        return outputs, work.sums, True  # the batch's own array: run_batch divides it into a new one, or copies it
     return _one_by_one(tape, who, table, with_backward, outputs)
 
 
@@ -158,7 +158,7 @@ def _one_by_one(tape: Any, who: str, table: np.ndarray, with_backward: bool, out
         failed, row, position = replay_rows(rec.codes, rec.first, rec.operands, values, grads, rec.start, rec.output,
                                             work.columns, table, row, targets, sums, outputs, with_backward)
         if position == 0:
-            return outputs, sums.copy(), finite_rows
+            return outputs, sums, finite_rows
         if position == -1:
             _raise_at_row(tape, who, row, failed, -1, values, grads)
         # An inf or nan in this row's gradients: the checked pass decides (an error, or a nan that flows on).

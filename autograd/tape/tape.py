@@ -98,6 +98,7 @@ class Tape:
         self._fed_slots = np.array([slot[v] for v in self._fed], dtype=np.int64)
         position = position_of(self._targets)
         self._wrt_positions = np.array([position[v] for v in self.wrt], dtype=np.int64)  # wrt -> its target
+        self._wrt_distinct = len(self._targets) == len(self.wrt)  # then wrt and the targets are one list
         self._grad_of_targets = np.zeros(len(self._targets))
         self._grad = np.zeros(len(self.wrt))
         # The state of the arrays: the leaves of the last pass that went well (a failed pass puts them
@@ -226,9 +227,9 @@ class Tape:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r:.40}")
         outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
-        gradient = sums / len(outputs) if reduction == "mean" else sums
+        gradient = sums / len(outputs) if reduction == "mean" else sums.copy()
         add_gradient(self, who, gradient, finite_rows)
-        self._grad = gradient[self._wrt_positions]
+        self._grad = gradient if self._wrt_distinct else gradient[self._wrt_positions]
         return outputs
 
     def forward_batch(self, rows: Any) -> np.ndarray:
