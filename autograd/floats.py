@@ -67,6 +67,91 @@ def cos(x: Any) -> Any:
     return _cos(x) if type(x) is float else x.cos()
 
 
+# Piecewise helpers: on a float, the branch taken here and now (plain backward); on a Value, a node
+# of the op table's row of the same name, which takes the branch again wherever the graph is computed
+# (a differentiable backward graph replayed by a Tape at other numbers). See autograd/ops.py.
+
+
+def _row(name: str, *xs: Any) -> Any:
+    from autograd import nodes, ops  # both import this module
+
+    return nodes.apply(ops.OPS[name], *xs)
+
+
+def _heaviside(x: float) -> float:
+    # A nan falls through both tests (every comparison with nan is False) to nan.
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+
+
+def _signum(x: float) -> float:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+
+
+def _larger(a: float, b: float) -> float:
+    return b if a <= b else (a if a > b else math.nan)
+
+
+def step(x: Any) -> Any:
+    """1 for x > 0, 0 for x <= 0, nan at nan: relu's slope (0 at the kink).
+
+    >>> step(2.0), step(0.0), step(-1.0)
+    (1.0, 0.0, 0.0)
+    """
+    return _heaviside(x) if type(x) is float else _row("step", x)
+
+
+def sign(x: Any) -> Any:
+    """1, -1 or 0 for x > 0, < 0 or = 0, nan at nan: abs's slope (0 at 0)."""
+    return _signum(x) if type(x) is float else _row("sign", x)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """The larger of a and b (b at a tie, nan if either is nan); a `max` node if either is a Value.
+
+    >>> maximum(1e-15, 1e-12), maximum(0.25, 1e-12)
+    (1e-12, 0.25)
+    """
+    return _larger(a, b) if type(a) is float and type(b) is float else _row("max", a, b)
+
+
+# Binary cross-entropy's floors (PyTorch's choices): each log at least -100, and p * (1 - p) at
+# least 1e-12, so a sigmoid that rounded to exactly 1.0 gives a large finite loss instead of log(0).
+BCE_LOG_FLOOR = -100.0
+BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # ~3.7e-44: at and below it, the floored log is the floor
+BCE_EPS = 1e-12
+
+
+def _log_floor(x: float) -> float:
+    return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)  # log(nan) is nan
+
+
+def log_floor(x: Any) -> Any:
+    """ln x floored at -100 (bce's log): -100 for x <= e**-100, 0 and below included; nan at nan.
+
+    >>> log_floor(1.0), log_floor(0.0)
+    (0.0, -100.0)
+    """
+    return _log_floor(x) if type(x) is float else _row("log_floor", x)
+
+
+POW_NEGATIVE_BASE = "d/dy of x ** y is undefined for x < 0 (x**y exists there only at whole y)"
+
+
+def _log0(x: float) -> float:
+    if x < 0.0:
+        raise domain_error("log0", POW_NEGATIVE_BASE.replace("x ** y", "x ** y, out * log0(x),"), x)
+    return math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
+
+
+def log0(x: Any) -> Any:
+    """ln x for x > 0, 0 at x = 0 (d/dy of x ** y is x**y * log0(x)); ValueError for x < 0.
+
+    >>> log0(1.0), log0(0.0)
+    (0.0, 0.0)
+    """
+    return _log0(x) if type(x) is float else _row("log0", x)
+
+
 def domain_error(op: str, requirement: str, value: float) -> ValueError:
     """The error an op raises for input outside its domain, naming the op and the value."""
     return ValueError(f"{op}: {requirement}, got {value!r}")

@@ -9,6 +9,7 @@ from heapq import heappop, heappush, heapreplace
 from operator import attrgetter
 from typing import Any
 
+from autograd import replayed
 from autograd.arguments import values
 from autograd.floats import is_finite, refuse_non_finite, value_of
 from autograd.mode import no_grad
@@ -49,6 +50,8 @@ def newest_first(root: Value, leaves: bool = True) -> list[Value]:
     # is ~1,000 and chains of a million nodes are normal): `found` is its own work queue, as a
     # for loop may walk a list that grows. The nodes found are kept in a set of this walk's own
     # and nothing is written on them, so any number of threads can walk shared graphs at once.
+    if replayed.OUT_OF_DATE:  # a Tape holds newer numbers for this graph: written back first
+        replayed.bring_up_to_date(root)
     found = [root]
     seen = {root}
     for node in found:
@@ -93,6 +96,8 @@ def backpropagate(root: Value, gradient: float = 1.0) -> None:
     several threads take turns, so each pass is whole, as if the calls came one after another.
     """
     with _ONE_PASS_AT_A_TIME:
+        if replayed.OUT_OF_DATE:  # a Tape holds newer numbers for this graph: written back first
+            replayed.bring_up_to_date(root, adds_gradients=True)
         _backpropagate(root, gradient)
 
 
@@ -219,6 +224,8 @@ def backward_step(node: Value) -> None:
     the slopes. `backpropagate` takes this step for every node, newest first; by hand, a learner
     takes it node by node. All or nothing: a step that fails changes no `.grad`.
     """
+    if replayed.OUT_OF_DATE:
+        replayed.bring_up_to_date(node, adds_gradients=True)
     if node._made_by is None:
         return
     with _ONE_PASS_AT_A_TIME:  # a step reads and writes .grad: not in the middle of a pass

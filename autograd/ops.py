@@ -37,12 +37,21 @@ from functools import lru_cache
 from typing import Any
 
 from autograd.floats import (
+    BCE_EPS,
+    BCE_FLOOR_AT,
+    BCE_LOG_FLOOR,
+    POW_NEGATIVE_BASE,
     _cos,
     _div,
     _exp,
+    _heaviside,
+    _larger,
     _log,
+    _log0,
+    _log_floor,
     _pow,
     _sigmoid,
+    _signum,
     _sin,
     _sqrt,
     cos,
@@ -50,8 +59,13 @@ from autograd.floats import (
     domain_error,
     exp,  # noqa: F401  (no rule here uses it now; custom rules import it from this module)
     log,
+    log0,
+    log_floor,
+    maximum,
     pow_of,
+    sign,
     sin,
+    step,
     value_of,
 )
 
@@ -144,42 +158,59 @@ TANH = _builtin("tanh", math.tanh, lambda x, out: 1.0 - out * out, "tanh x; d/dx
 SIGMOID = _builtin(
     "sigmoid", _sigmoid, lambda x, out: out * (1.0 - out), "1/(1+e**-x); d/dx = s(x) * (1 - s(x))"
 )
-def _step(x: Any) -> float:
-    # relu's slope, taken on the number: a constant, with zero derivative itself. Written so
-    # that a nan falls through both tests (every comparison with nan is False) to nan.
-    x = value_of(x)
-    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
-
-
-def _sign(x: Any) -> float:
-    x = value_of(x)  # abs's slope; nan falls through to nan, as in _step
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
-
-
 RELU = _builtin(
     "relu",
     lambda x: 0.0 if x <= 0.0 else x,  # not `x if x > 0 else 0`: that turns nan into 0
-    lambda x, out: _step(x),
-    "max(0, x); d/dx = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0 by convention), nan at nan",
+    lambda x, out: step(x),
+    "max(0, x); d/dx = step(x): 1 for x > 0, 0 for x <= 0 (relu'(0) = 0 by convention), nan at nan",
 )
 SQRT = _builtin("sqrt", _sqrt, lambda x, out: divide(0.5, out), "sqrt x for x >= 0; d/dx = 1/(2 sqrt x) (inf at 0)")
 SIN = _builtin("sin", _sin, lambda x, out: cos(x), "sin x; d/dx = cos x")
 COS = _builtin("cos", _cos, lambda x, out: -sin(x), "cos x; d/dx = -sin x")
-ABS = _builtin("abs", abs, lambda x, out: _sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention), nan at nan")
+ABS = _builtin("abs", abs, lambda x, out: sign(x), "|x|; d/dx = sign(x) (abs'(0) = 0 by convention), nan at nan")
+
+# Piecewise slopes are rows of their own: relu's slope is step(x), abs's is sign(x), bce's floors are
+# max and log_floor. A rule that chose its branch in Python (`1.0 if x.data > 0 else 0.0`) would hand a
+# differentiable backward graph (create_graph=True) a constant, right at the x it was built at and
+# wrong wherever a Tape replays it at another x; as nodes, the branch is taken again each time.
+# On floats (plain backward) the helpers in autograd/floats.py take the same branches as ever.
+STEP = _builtin(
+    "step", _heaviside, lambda x, out: 0.0, "1 for x > 0, 0 for x <= 0 (step(0) = 0), nan at nan; d/dx = 0"
+)
+SIGN = _builtin("sign", _signum, lambda x, out: 0.0, "1, -1 or 0 for x > 0, < 0 or = 0, nan at nan; d/dx = 0")
+
+
+def _max_derivative(a: Any, b: Any, out: Any) -> tuple:
+    above = step(a - b)  # a - b > 0 exactly when a > b: floats subtract without rounding to 0
+    return above, 1.0 - above
+
+
+MAX = _builtin(
+    "max", _larger, _max_derivative, "the larger of a, b (b at a tie); d/da = step(a - b), d/db = 1 - step(a - b)"
+)
 
 
 def _pow_exponent_slope(base: Any, out: Any) -> Any:
     # d/dy x**y = x**y * ln x, defined for x > 0. At x = 0 (with y > 0) the output is
     # identically 0 to the right, slope 0; for x < 0 it does not exist (x**y is defined there
     # only at whole y), so asking for it is an error, in every kind of backward pass.
+    # On Values the slope is out * log0(x), a node that takes the branch again wherever it is computed.
     b = value_of(base)
+    if b < 0.0:
+        raise domain_error("**", POW_NEGATIVE_BASE, b)
+    if type(base) is not float:
+        return out * log0(base)
     if b > 0.0:
         return out * log(base)
-    if b < 0.0:
-        raise domain_error("**", "d/dy of x ** y is undefined for x < 0 (x**y exists there only at whole y)", b)
     return 0.0 if b == 0.0 else math.nan  # nan in, nan out
 
 
+LOG0 = _builtin(
+    "log0",
+    _log0,
+    lambda x, out: step(x) / maximum(x, 5e-324),  # 1/x for x > 0 (x >= the least subnormal), 0 at 0
+    "ln x for x > 0, 0 at x = 0 (x ** y's slope in y is x**y * log0 x); d/dx = 1/x, 0 at 0 by convention",
+)
 POW = _builtin(
     "**",
     _pow,
@@ -305,14 +336,17 @@ SSE = _builtin(
 
 
 # Binary cross-entropy of a probability p against a target t, as one node. Near 0 and 1
-# the logs are floored at -100 and p*(1-p) at 1e-12 (PyTorch's choices), so a sigmoid
-# that rounded to exactly 1.0 gives a large finite loss instead of log(0).
-BCE_LOG_FLOOR = -100.0
-BCE_EPS = 1e-12
-
-
-def _floored_log(x: Any) -> Any:
-    return BCE_LOG_FLOOR if value_of(x) <= math.exp(BCE_LOG_FLOOR) else log(x)  # nan: log(nan) = nan
+# the logs are floored at -100 and p*(1-p) at 1e-12 (PyTorch's choices; BCE_LOG_FLOOR and BCE_EPS
+# in autograd/floats.py), so a sigmoid that rounded to exactly 1.0 gives a large finite loss
+# instead of log(0). The floors are rows too (log_floor, max), so a differentiable backward graph
+# decides them again at every point it is computed at.
+LOG_FLOOR = _builtin(
+    "log_floor",
+    _log_floor,
+    lambda x, out: step(x - BCE_FLOOR_AT) / maximum(x, BCE_FLOOR_AT),  # 1/x above the floor, 0 at and below it
+    f"ln x floored at {BCE_LOG_FLOOR:g} (bce's log: {BCE_LOG_FLOOR:g} for x <= e**{BCE_LOG_FLOOR:g});"
+    f" d/dx = 1/x above e**{BCE_LOG_FLOOR:g}, 0 at and below",
+)
 
 
 def _bce_forward(p: float, t: float) -> float:
@@ -321,13 +355,12 @@ def _bce_forward(p: float, t: float) -> float:
         raise domain_error("bce", "the prediction must be a probability in [0, 1]", p)
     if not 0.0 <= t <= 1.0 and t == t:
         raise domain_error("bce", "the target must be in [0, 1] (a class label 0 or 1, or a probability)", t)
-    return -(t * _floored_log(p) + (1.0 - t) * _floored_log(1.0 - p))
+    return -(t * _log_floor(p) + (1.0 - t) * _log_floor(1.0 - p))
 
 
 def _bce_derivative(p: Any, t: Any, out: Any) -> tuple:
-    spread = p * (1.0 - p)
-    spread = BCE_EPS if value_of(spread) <= BCE_EPS else spread
-    return ((p - t) / spread, _floored_log(1.0 - p) - _floored_log(p))
+    spread = maximum(p * (1.0 - p), BCE_EPS)
+    return ((p - t) / spread, log_floor(1.0 - p) - log_floor(p))
 
 
 BCE = _builtin(
@@ -373,6 +406,37 @@ XENT = _builtin(
     _xent_derivative,
     "cross-entropy ln(e**z_1 + ... + e**z_n) - z_c of logits z_i for class c (c is part of the op, like k in"
     " **k); d/dz_i = softmax(z)_i - [i = c]",
+)
+
+
+def _xent_of_class(*zs_and_c: float) -> float:
+    *zs, c = zs_and_c
+    if not (0.0 <= c < len(zs) and float(c).is_integer()):  # nan fails the comparison
+        raise domain_error("xent", f"the class must be a whole number in [0, {len(zs)}) for {len(zs)} logits", c)
+    return _xent_forward(int(c), *zs)
+
+
+def _xent_of_class_derivative(*args: Any) -> tuple:
+    *zs, c, out = args
+    if type(c) is not float:  # Values: a differentiable backward graph (create_graph=True)
+        # Its one-hot and z_c would be fixed at the class the graph was built for, and a Tape replaying
+        # it at another class would give the wrong slope: refused, rather than right only here.
+        raise TypeError(
+            "xent: second derivatives (create_graph=True) need the class as an int (the xent[c] row),"
+            " not a Value: with a Value class the slope's one-hot would stay at the class it was built at"
+        )
+    return (*_xent_derivative(int(c), *zs, out), 0.0)
+
+
+# The same cross-entropy with the class as its last input, a Value holding a whole number: one
+# sample's loss graph then serves every sample's class (a Tape feeds the class like a pixel). The
+# class gets slope 0: a label has no derivative.
+XENT_OF_CLASS = _builtin(
+    "xent",
+    _xent_of_class,
+    _xent_of_class_derivative,
+    "cross-entropy of logits z_1..z_n for the class c given as the last input (a whole number); d/dz_i ="
+    " softmax(z)_i - [i = c], d/dc = 0",
 )
 
 

@@ -144,7 +144,6 @@ def plan(todo: list[str], smoke: bool = False) -> list[tuple[str, str, tuple[str
             if have_torch and size <= 100_000:
                 items.append((row, "torch", ("W4", "torch", str(size)), "backward_ms"))
     if "W5" in todo:
-        # The tape's column is there once Numba is: its cell says what is missing (worker.w5) until it runs.
         w5 = ["engine", *(["tape"] if have_tape else []), *scalar[1:], "numpy"]
         w5 += ["torch vectorized"] if have_torch else []
         items += [(W5_TIME, e, ("W5", e), "epoch_ms") for e in w5]
@@ -235,8 +234,9 @@ def main(argv: list[str]) -> None:
         notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
     if peers.tape_available():
         notes.append("tape: W1 and W4 rows time one replay (forward and backward) of the graph recorded once;"
-                     " W2 and W3 steps are a replay plus the plain Python update loop over the parameters;"
-                     " W5 one sample's graph replayed over each batch, Adam on the tape's arrays")
+                     " a W2 step is a replay plus the plain Python update loop over the parameters, a W3 step a"
+                     " replay plus nn.SGD's step on the tape's arrays (inside tape.training(opt)); W5 one sample's"
+                     " graph replayed over each batch, Adam on the tape's arrays")
     else:
         notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
     if "W5" in todo:

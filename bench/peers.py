@@ -57,6 +57,11 @@ def loop_started(marks: list | None) -> None:
         marks.append(time.perf_counter())
 
 
+def loop_ended(marks: list | None) -> None:
+    """Mark where it ends: what comes after (freeing the recorded graph as the runner returns) is not a step."""
+    loop_started(marks)
+
+
 def tape_available() -> bool:
     """Whether Numba, which the tape compiles with, is installed."""
     import importlib.util
@@ -118,6 +123,7 @@ def w2_tape(weights, x, y, steps, marks=None):
         for p in params:
             p.data -= p.grad
             p.grad = 0.0
+    loop_ended(marks)
     return [np.array([[p.data for p in row] for row in w]) for w in (w0, w1)]
 
 

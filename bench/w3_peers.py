@@ -6,7 +6,7 @@ and returns the loss of every step; a tape runner marks where its loop starts (a
 
 from __future__ import annotations
 
-from bench.peers import loop_started, micrograd_engine, micrograd_nn, torch
+from bench.peers import loop_ended, loop_started, micrograd_engine, micrograd_nn, torch
 
 
 def w3_engine(weights, biases, x, y, steps):
@@ -99,17 +99,23 @@ def w3_scalar(weights, biases, x, y, steps, marks=None):
 
 
 def w3_tape(weights, biases, x, y, steps, marks=None):
-    """The same scalar code recorded once as a Tape; each step is a replay and the same update loop."""
+    """The same scalar code recorded once as a Tape; each step a replay and nn.SGD's step on the tape's arrays."""
     from autograd import Tape, Value
+    from nn import SGD
 
     ws, bs, params = _w3_parameters(Value, weights, biases)
     loss = _w3_scalar_loss(ws, bs, params, x.tolist(), y.tolist())
     tape = Tape(loss, wrt=params)
+    opt = SGD(params, lr=1.0)
     loop_started(marks)
     losses = []
-    for k in range(steps):
-        losses.append(tape.run())
-        _sgd_step(params, k)
+    with tape.training(opt):  # the parameters live in the tape's arrays: no Python loop over them per step
+        for k in range(steps):
+            losses.append(tape.run())
+            opt.lr = 1.0 - 0.9 * k / 100
+            opt.step()
+            opt.zero_grad()
+    loop_ended(marks)  # after the block's write-back of the parameters, before the graph is freed
     return losses
 
 

@@ -205,12 +205,3 @@ def w5_tape(problem: Digits, batches: list[np.ndarray], marks: list | None = Non
     return _engine_run(problem, batches, marks, TapeGradients)
 
 
-def batch_replay_missing() -> str | None:
-    """Why the tape's W5 column cannot be measured here, or None."""
-    from bench.peers import tape_available
-
-    if not tape_available():
-        return "needs Numba"
-    from demos.digits import batch_replay_missing as missing
-
-    return "needs Tape.run_batch" if missing() else None

@@ -49,7 +49,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 def loop_seconds(run: Callable[[int, list], object], steps: int, chunk: int) -> float:
     """Seconds spent in `run`'s training loops over `steps` steps, in chunks, without set-up before a loop.
 
-    A runner that records a tape first marks where its loop starts (bench.peers.loop_started).
+    A runner that records a tape marks where its loop starts and ends (bench.peers.loop_started,
+    loop_ended): recording the graph before, and freeing it after, are no training steps.
     """
     seconds, done = 0.0, 0
     while done < steps:
@@ -57,7 +58,8 @@ def loop_seconds(run: Callable[[int, list], object], steps: int, chunk: int) -> 
         marks: list[float] = []
         start = time.perf_counter()
         run(n, marks)
-        seconds += time.perf_counter() - (marks[0] if marks else start)
+        end = time.perf_counter()
+        seconds += (marks[1] if len(marks) > 1 else end) - (marks[0] if marks else start)
         done += n
     return seconds
 
@@ -166,12 +168,12 @@ def w3_runners() -> dict[str, Callable[[int], list]]:
 
 def w5_runners() -> dict[str, Callable[[int], list]]:
     """Each engine's digits training from one shared start: steps -> [losses, W1, b1, W2, b2]."""
-    from bench import w5_peers
+    from bench import peers, w5_peers
 
     problem = w5_peers.digits_problem()
     runs = {"engine": w5_peers.w5_engine, "micrograd": w5_peers.w5_micrograd, "numpy": w5_peers.w5_numpy,
             "torch vectorized": w5_peers.w5_torch_vectorized}
-    if w5_peers.batch_replay_missing() is None:
+    if peers.tape_available():
         runs["tape"] = w5_peers.w5_tape
 
     def runner(run):
@@ -240,9 +242,6 @@ def w5(engine: str) -> dict:
     from bench import w5_peers
 
     if engine == "tape":
-        missing = w5_peers.batch_replay_missing()
-        if missing:
-            return {"error": missing}
         warm_up_numba()
     problem = w5_peers.digits_problem()
     if engine in W5_SAMPLED_BATCHES:

@@ -141,13 +141,6 @@ class TapeGradients:
         self.tape.sync()
 
 
-def batch_replay_missing() -> str | None:
-    """Why compiled=True cannot run here, or None when it can."""
-    if not hasattr(Tape, "run_batch"):
-        return "this autograd's Tape has no run_batch (the batch replay) yet"
-    return None
-
-
 def train(
     epochs: int = 10, batch_size: int = 32, lr: float = 0.01, seed: int = 0, compiled: bool = True,
     max_steps: int | None = None, progress: bool = False,
@@ -164,8 +157,6 @@ def train(
     X_train, y_train, X_test, y_test = load(seed)
     model = make_model(seed)
     optimizer = Adam(model.parameters(), lr=lr)
-    if compiled and batch_replay_missing():
-        raise RuntimeError(f"train(compiled=True): {batch_replay_missing()}; use compiled=False (the eager engine)")
     engine = TapeGradients(model) if compiled else EagerGradients(model)
     steps = [(epoch, batch) for epoch in range(epochs) for batch in epoch_batches(TRAIN_ROWS, batch_size, seed, epoch)]
     steps = steps[:max_steps]
@@ -246,7 +237,7 @@ def _compiled_unavailable() -> str | None:
         import numba  # noqa: F401
     except ImportError:
         return "Numba is not installed (pip install 'scalar-autograd[fast]')"
-    return batch_replay_missing()
+    return None
 
 
 def eager_epoch_seconds(steps: int, batch_size: int, lr: float, seed: int) -> float:

@@ -77,12 +77,17 @@ def softmax(logits: Sequence[Any]) -> list[Value]:
 def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -> Value:
     """-ln softmax(z)_c for logits z and class c; d/dz_i = softmax(z)_i - [i = c] (PyTorch's F.cross_entropy).
 
-    One example: `logits` a list of Values (one per class), `target` an int class index. A batch:
-    a list of such lists and a list of targets, and the loss is their mean (reduction="mean") or
-    sum ("sum"). Stable for logits of any size (the largest is taken out before exp).
+    One example: `logits` a list of Values (one per class), `target` an int class index, or a
+    Value holding one (no gradient flows into it): then one example's loss graph serves every
+    class, as a Tape replaying it over a batch needs. A batch: a list of such lists and a list of
+    targets, and the loss is their mean (reduction="mean") or sum ("sum"). Stable for logits of
+    any size (the largest is taken out before exp).
 
     >>> round(cross_entropy([Value(2.0), Value(0.0), Value(-1.0)], 0).data, 6)
     0.169846
+    >>> label = Value(2.0)
+    >>> round(cross_entropy([Value(2.0), Value(0.0), Value(-1.0)], label).data, 6)
+    3.169846
     >>> round(cross_entropy([[Value(0.0), Value(0.0)], [Value(1000.0), Value(-1000.0)]], [1, 0]).data, 6)
     0.346574
     """
@@ -92,6 +97,12 @@ def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -
     if isinstance(target, (list, tuple)) or getattr(target, "ndim", 0) > 0:  # a batch: one target per example
         return _batch(logits, target, reduction, who)
     zs = _logits(logits, who)
+    if isinstance(target, Value):  # the class as an input: the op checks it again at every replay
+        number = target.data
+        if not (isinstance(number, float) and number.is_integer()):
+            raise TypeError(f"{who}: a target Value must hold a whole number (a class index), got {shown(number)}")
+        _class_index(int(number), len(zs), who)
+        return apply(ops.XENT_OF_CLASS, *zs, target)
     return apply(ops.xent(_class_index(target, len(zs), who)), *zs)  # mean or sum of one loss: the loss
 
 

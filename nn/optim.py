@@ -1,4 +1,10 @@
-"""Optimizers: SGD with momentum, Adam and AdamW. Their state lives here, never on the parameters."""
+"""Optimizers: SGD with momentum, Adam and AdamW. Their state lives here, never on the parameters.
+
+Each updates its parameters one by one, in a Python loop over their `.data` and `.grad`; inside
+`with tape.training(optimizer):` (autograd/tape/training.py) the same update runs on the tape's
+arrays instead, as a few NumPy operations over all parameters at once: the same arithmetic in
+the same order for each parameter, so the same numbers, with no Python per parameter.
+"""
 
 from __future__ import annotations
 
@@ -112,11 +118,45 @@ class Optimizer:
                 " would update it more than once; pass each parameter once, e.g. list(dict.fromkeys(params))"
             )
         self.lr = lr
+        self._arrays: Any = None  # a tape's training arrays (data, grad, index), while it trains these parameters
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to 0."""
+        if self._arrays is not None:
+            if self._arrays.index is None:
+                self._arrays.grad[:] = 0.0
+            else:
+                self._arrays.grad[self._arrays.index] = 0.0
+            return
         for p in self.params:
             p.grad = 0.0
+
+    # -- inside tape.training(): the parameters as arrays ------------------------------------------------
+
+    def _bind_arrays(self, arrays: Any) -> None:
+        """Update `arrays.data` from `arrays.grad` from now on (entries `arrays.index`, or all, in parameter order)."""
+        self._arrays = arrays
+        for name in self._state_names:
+            setattr(self, name, np.array(getattr(self, name), dtype=np.float64))
+        self._scratch = np.empty(len(self.params))
+
+    def _unbind_arrays(self) -> None:
+        """Back to the parameters' .data and .grad; the state back to lists."""
+        self._arrays = None
+        for name in self._state_names:
+            setattr(self, name, getattr(self, name).tolist())
+
+    _state_names: tuple[str, ...] = ()  # per-parameter state lists, held as arrays while bound
+
+    def _numbers_and_grads(self) -> tuple[np.ndarray, np.ndarray]:
+        arrays = self._arrays
+        if arrays.index is None:
+            return arrays.data, arrays.grad  # the arrays themselves: updated in place
+        return arrays.data[arrays.index], arrays.grad[arrays.index]
+
+    def _store(self, numbers: np.ndarray) -> None:
+        if self._arrays.index is not None:
+            self._arrays.data[self._arrays.index] = numbers
 
 
 class SGD(Optimizer):
@@ -134,9 +174,22 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.velocity = [0.0] * len(self.params)
 
+    _state_names = ("velocity",)
+
     def step(self) -> None:
         """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
         lr, momentum = self.lr, self.momentum  # read once: each read of a Setting is a function call
+        if self._arrays is not None:  # p -= lr * v, v = momentum * v + g: the loop below, on arrays
+            p, g = self._numbers_and_grads()
+            if momentum == 0.0:
+                p -= lr * g
+            else:
+                v = self.velocity
+                v *= momentum
+                v += g
+                p -= lr * v
+            self._store(p)
+            return
         if momentum == 0.0:
             for p in self.params:
                 p.data -= lr * p.grad
@@ -168,6 +221,8 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)
         self.t = 0
 
+    _state_names = ("m", "v")
+
     def step(self) -> None:
         """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
         self._update(shrink=1.0)
@@ -182,6 +237,21 @@ class Adam(Optimizer):
         self.t += 1
         step_size = lr / (1.0 - b1**self.t)  # the bias corrections of m and v, as PyTorch applies them
         root_correction2 = (1.0 - b2**self.t) ** 0.5
+        if self._arrays is not None:  # the loop below, on arrays: the same operations in the same order
+            p, g = self._numbers_and_grads()
+            m, v, s = self.m, self.v, self._scratch  # s: one array of room, so no step allocates
+            if shrink != 1.0:
+                p *= shrink
+            m *= b1
+            m += np.multiply(g, 1.0 - b1, out=s)  # m = b1 * m + (1 - b1) * g
+            v *= b2
+            v += np.multiply(np.multiply(g, g, out=s), 1.0 - b2, out=s)  # v = b2 * v + (1 - b2) * (g * g)
+            np.sqrt(v, out=s)
+            s /= root_correction2
+            s += eps
+            p -= np.multiply(np.divide(m, s, out=s), step_size, out=s)  # p -= step_size * (m / (...))
+            self._store(p)
+            return
         for i, p in enumerate(self.params):
             g = p.grad
             if shrink != 1.0:

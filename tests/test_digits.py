@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("sklearn", reason="the digits come with scikit-learn: pip install 'scalar-autograd[demo]'")
 
-from autograd import Tape, no_grad
+from autograd import no_grad
 from bench import w5_peers
 from bench.__main__ import relative_gap
 from demos import digits
@@ -23,8 +23,6 @@ from demos import digits
 SAME_ARITHMETIC_RTOL = 1e-12
 # The compiled path against the eager one: issue 20's bound for the first steps (a replay may sum in another order).
 COMPILED_RTOL = 1e-9
-NO_BATCH_REPLAY = "autograd.Tape has no run_batch yet: compiled=True is the batch replay of issue 20"
-needs_batch_replay = pytest.mark.skipif(not hasattr(Tape, "run_batch"), reason=NO_BATCH_REPLAY)
 
 
 def parameters(model) -> list[np.ndarray]:
@@ -112,13 +110,6 @@ def test_train_refuses_bad_arguments_saying_which(arguments, error, message):
         digits.train(**{"compiled": False, **arguments})
 
 
-@pytest.mark.skipif(hasattr(Tape, "run_batch"), reason="Tape has run_batch: compiled=True runs")
-def test_compiled_training_without_the_batch_replay_says_what_is_missing():
-    with pytest.raises(RuntimeError, match="run_batch"):
-        digits.train(compiled=True, max_steps=1)
-
-
-@needs_batch_replay
 def test_compiled_training_gives_the_eager_engines_first_steps():
     pytest.importorskip("numba", reason="Tape needs Numba: pip install 'scalar-autograd[fast]'")
     steps = 4
@@ -129,7 +120,6 @@ def test_compiled_training_gives_the_eager_engines_first_steps():
         assert relative_gap(got, expected) < COMPILED_RTOL
 
 
-@needs_batch_replay
 def test_compiled_training_reaches_97_percent_test_accuracy_in_10_epochs():
     pytest.importorskip("numba", reason="Tape needs Numba: pip install 'scalar-autograd[fast]'")
     model, history = digits.train()

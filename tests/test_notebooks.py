@@ -24,11 +24,12 @@ from tests import notebook_outputs as outputs
 from tests.optional import import_torch
 
 MISSING = [name for name in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(name) is None]
-# The graphs are drawn by Graphviz's dot; the compiled loop of notebooks 2 and 3 needs Numba.
+# The graphs are drawn by Graphviz's dot; the compiled loop of notebooks 2, 3 and 4 needs Numba.
 NEEDS = {
     "1_backprop_with_value.ipynb": ["dot"],
     "2_train_a_classifier.ipynb": ["numba"],
     "3_what_compiled_means.ipynb": ["numba"],
+    "4_handwritten_digits.ipynb": ["numba"],
 }
 INSTALL = {"dot": "Graphviz's dot (apt-get install graphviz)", "numba": "Numba (pip install 'scalar-autograd[fast]')"}
 # What each notebook must show inline (outputs of each kind, at least): the graphs drawn by
@@ -37,6 +38,7 @@ PICTURES = {
     "1_backprop_with_value.ipynb": {"image/svg+xml": 3, "text/html": 1},
     "2_train_a_classifier.ipynb": {"image/png": 2},  # loss and accuracy; the boundary (demos.two_moons.plot)
     "3_what_compiled_means.ipynb": {},
+    "4_handwritten_digits.ipynb": {"image/png": 2},
 }
 
 

@@ -17,7 +17,20 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Tape, Value, dot, grad, op, sum_values
 from autograd.nodes import apply
-from autograd.ops import BCE, BUILTIN_NAMES, SSE, softmax, xent
+from autograd.ops import (
+    BCE,
+    BUILTIN_NAMES,
+    LABEL,
+    LOG0,
+    LOG_FLOOR,
+    MAX,
+    SIGN,
+    SSE,
+    STEP,
+    XENT_OF_CLASS,
+    softmax,
+    xent,
+)
 from autograd.tape.record import CODES
 
 INF, NAN = math.inf, math.nan
@@ -28,10 +41,14 @@ UPSTREAM = [0.7, -1e300, NAN]  # what flows into the op from above: ordinary, hu
 ONE_INPUT = {
     "neg": lambda x: -x, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
     "relu": Value.relu, "sqrt": Value.sqrt, "sin": Value.sin, "cos": Value.cos, "abs": abs,
+    "step": lambda x: apply(STEP, x), "sign": lambda x: apply(SIGN, x), "log0": lambda x: apply(LOG0, x),
+    "log_floor": lambda x: apply(LOG_FLOOR, x),
+    # a hinge label: built at x = 0.5 as the label 1; at x = 0 it is -1, and every other x is refused
+    "label±1": lambda x: apply(LABEL, (x - 0.5) * 4.0 + 1.0),
 }
 TWO_INPUTS = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b, "bce": lambda p, t: apply(BCE, p, t),
+    "**": lambda a, b: a**b, "bce": lambda p, t: apply(BCE, p, t), "max": lambda a, b: apply(MAX, a, b),
 }
 MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "sum": (3, lambda *xs: sum_values(xs)),
@@ -47,6 +64,8 @@ MANY_INPUTS = {  # n-ary rows, and the add-and-product chain the tape fuses
     "softmax[0] of 1 logit": (1, lambda z: apply(softmax(0), z)),
     "softmax[1] of 2 logits": (2, lambda a, b: apply(softmax(1), a, b)),
     "softmax[2] of 4 logits, one used twice": (3, lambda a, b, c: apply(softmax(2), a, b, a, c)),
+    # the class as an input: fed like any leaf, refused unless a whole number in range
+    "xent of 3 logits and a fed class": (4, lambda a, b, c, k: apply(XENT_OF_CLASS, a, b, c, k * 4.0)),
 }
 EXPONENTS = [2, 3, -1, 0.5, 0, -2.5, 1, 1e-300, 400]
 

@@ -20,9 +20,9 @@ OP_OF_CODE = {code: op for op, code in CODES.items()}
 MAKE_FROM_CONSTANT = dict(WITH_CONSTANT.values())  # code -> the op for a constant
 
 
-def _operands(rec: Recording, i: int) -> tuple[list[int], list[float]]:
+def _operands(rec: Recording, i: int, values: np.ndarray) -> tuple[list[int], list[float]]:
     slots = rec.operands[rec.first[i] : rec.first[i + 1]].tolist()
-    return slots, rec.values[slots].tolist()
+    return slots, values[slots].tolist()
 
 
 def _disagree(rec: Recording, i: int, where: str) -> RuntimeError:
@@ -31,10 +31,10 @@ def _disagree(rec: Recording, i: int, where: str) -> RuntimeError:
                         " finds nothing wrong there; please report this with the graph")
 
 
-def raise_forward_error(rec: Recording, i: int) -> None:
-    """Recompute slot i's op eagerly from its operands' numbers: it raises the engine's error."""
+def raise_forward_error(rec: Recording, i: int, values: np.ndarray | None = None) -> None:
+    """Recompute slot i's op eagerly from its operands' numbers (in `values`, else the tape's): it raises."""
     code = int(rec.codes[i])
-    _, numbers = _operands(rec, i)
+    _, numbers = _operands(rec, i, rec.values if values is None else values)
     leaves = [Value(x) for x in numbers]
     if code == k.FUSED_DOT:  # the chain it stands for, step by step: the step at fault raises
         total = leaves[0]
@@ -47,10 +47,12 @@ def raise_forward_error(rec: Recording, i: int) -> None:
     raise _disagree(rec, i, "forward pass")
 
 
-def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: int) -> None:
+def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: int,
+                         values: np.ndarray | None = None) -> None:
     """Slot i's gradient step to its operand at `position`, done by the op table: it raises the engine's error."""
+    values = rec.values if values is None else values
     code = int(rec.codes[i])
-    slots, numbers = _operands(rec, i)
+    slots, numbers = _operands(rec, i, values)
     upstream = float(grads[i])
     if code == k.FUSED_DOT:
         if position == 0:  # the start term, reached through the chain's first add
@@ -61,9 +63,9 @@ def raise_backward_error(rec: Recording, grads: np.ndarray, i: int, position: in
             op, args, which = ops.MUL, numbers[pair : pair + 2], (position - 1) % 2
             out = args[0] * args[1]
     elif code in MAKE_FROM_CONSTANT:
-        op, args, out, which = MAKE_FROM_CONSTANT[code](numbers[-1]), numbers[:-1], float(rec.values[i]), position
+        op, args, out, which = MAKE_FROM_CONSTANT[code](numbers[-1]), numbers[:-1], float(values[i]), position
     else:
-        op, args, out, which = OP_OF_CODE[code], numbers, float(rec.values[i]), position
+        op, args, out, which = OP_OF_CODE[code], numbers, float(values[i]), position
     slope = slopes_of(op, args, out)[which]
     before = float(grads[slots[position]])
     refuse_non_finite_gradient(op, args, out, upstream, slope, before)

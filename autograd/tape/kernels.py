@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
-from autograd.floats import EXP_MAX
-from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from autograd.floats import BCE_EPS, BCE_FLOOR_AT, BCE_LOG_FLOOR, EXP_MAX
 from autograd.tape.kernel_checks import (
     _add,
-    _all_finite,
     _chain_refused,
     _finite,
     _operands_finite,
@@ -39,19 +36,23 @@ from autograd.tape.kernel_checks import (
 (LEAF, ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SQRT, SIN, COS, ABS,
  POWER, POW, SUM, DOT, SSE, BCE, FUSED_DOT) = range(22)
 XENT = 22  # cross-entropy: the logits, then the class c as a recorded constant (like the k of POWER)
+# The rows that make piecewise slopes recomputable (relu's step, abs's sign, bce's floors, x ** y's log0).
+STEP, SIGN, MAX, LOG0, LOG_FLOOR = range(23, 28)
+XENT_OF_CLASS = 28  # cross-entropy with the class as its last operand, fed like any input (checked each run)
 SOFTMAX = 30  # softmax(z)_i: the logits, then the output i as a recorded constant
 LABEL = 31  # a hinge label: the number itself, refused unless it is +1 or -1
 
 OK = -1  # what the loops return when every slot went well
-BCE_FLOOR_AT = math.exp(BCE_LOG_FLOOR)  # below this, bce's log is the floor itself
+LOOK_CLOSELY = -2  # a backward pass met an inf or nan (or a step it refuses): Python runs the checked pass
+LEAST_SUBNORMAL = 5e-324  # log0's slope is step(x) / max(x, this): 1/x for every x > 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _floored_log(x: float) -> float:
     return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _shift_and_sum(values, operands, j, end):
     """The largest of the logits in operands[j:end] (the first of equal ones, as Python's max()), and the
     sum of e**(z - largest) over them in order: ops._shift_and_sum, the same float operations."""
@@ -63,6 +64,16 @@ def _shift_and_sum(values, operands, j, end):
     for m in range(j, end):
         exps += math.exp(values[operands[m]] - top)
     return top, exps
+
+
+@njit(cache=True)
+def _step(x: float) -> float:
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+
+
+@njit(cache=True)
+def _larger(a: float, b: float) -> float:
+    return b if a <= b else (a if a > b else math.nan)
 
 
 @njit(cache=True, error_model="numpy")
@@ -118,6 +129,17 @@ def forward(codes, first, operands, values, start):
             v = math.cos(x) if _finite(x) else math.nan
         elif c == ABS:
             v = abs(x)
+        elif c == STEP:
+            v = _step(x)
+        elif c == SIGN:
+            v = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+        elif c == MAX:
+            v = _larger(x, values[operands[j + 1]])
+        elif c == LOG0:
+            refused = x < 0.0
+            v = math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
+        elif c == LOG_FLOOR:
+            v = _floored_log(x)
         elif c == POWER or c == POW:  # x ** k (k a recorded constant) and x ** y
             y = values[operands[j + 1]]
             refused = _pow_refused(x, y)
@@ -136,8 +158,12 @@ def forward(codes, first, operands, values, start):
             t = values[operands[j + 1]]
             refused = (not 0.0 <= x <= 1.0 and x == x) or (not 0.0 <= t <= 1.0 and t == t)
             v = -(t * _floored_log(x) + (1.0 - t) * _floored_log(1.0 - x))
-        elif c == XENT:  # ln(e**z_1 + ... + e**z_n) - z_c, the largest logit taken out first
+        elif c == XENT or c == XENT_OF_CLASS:  # ln(e**z_1 + ... + e**z_n) - z_c, the largest logit taken out first
             last = first[i + 1] - 1  # the class c sits in the last operand; the logits before it
+            if c == XENT_OF_CLASS:  # a fed class must be a whole number in range, or it would index past the logits
+                label = values[operands[last]]
+                if not (0.0 <= label < last - j and math.floor(label) == label):
+                    return i
             top = x
             for logit in range(j + 1, last):  # as Python's max(): the first of equal logits is kept
                 if values[operands[logit]] > top:
@@ -185,8 +211,10 @@ def backward_unchecked(codes, first, operands, values, grads, start):
     """The same pass without checking each gradient passed back: a third faster.
 
     Exact wherever every gradient comes out finite: an inf or nan met on the way stays in
-    the slot it was added to (inf + x is inf, nan + x is nan), so `replay` scans `grads`
-    once and runs the checked pass only if something is not finite.
+    the slot it was added to (inf + x is inf, nan + x is nan), so the caller scans `grads`
+    once (`all_finite`) and runs the checked pass only if something is not finite. The
+    checked pass is called from Python (autograd/tape/passes.py), so it is compiled only
+    the first time a replay meets an inf or nan: a normal run never waits for it.
     """
     return _backward(codes, first, operands, values, grads, start, False)
 
@@ -202,7 +230,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
         a = operands[j]
         x = values[a]
         out = values[i]
-        if c == ADD or c == SUB or c == MUL or c == DIV or c == POW:
+        if c == ADD or c == SUB or c == MUL or c == DIV or c == POW or c == MAX:
             b = operands[j + 1]
             y = values[b]
             if c == ADD:
@@ -213,61 +241,98 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope_a, slope_b = y, x
             elif c == DIV:
                 slope_a, slope_b = 1.0 / y, -out / y
+            elif c == MAX:
+                slope_a = _step(x - y)
+                slope_b = 1.0 - slope_a
             else:  # x ** y; C's pow gives the infinity where ops.pow_of gives one
                 if x < 0.0:  # d/dy is undefined there: the rule raises, whatever comes from above
                     return i, 1
                 slope_a = y * x ** (y - 1.0)
                 slope_b = out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
-            if not _add(grads, a, slope_a * g, careful) and not _settle(
-                    grads, a, slope_a * g, g, out, values, operands, j, end):
-                return i, 0
-            if not _add(grads, b, slope_b * g, careful) and not _settle(
-                    grads, b, slope_b * g, g, out, values, operands, j, end):
-                return i, 1
+            if careful:
+                if not _add(grads, a, slope_a * g) and not _settle(
+                        grads, a, slope_a * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope_a * g
+            if careful:
+                if not _add(grads, b, slope_b * g) and not _settle(
+                        grads, b, slope_b * g, g, out, values, operands, j, end):
+                    return i, 1
+            else:
+                grads[b] += slope_b * g
         elif c == FUSED_DOT:
             # The chain it replaces, backward: the last product first, the start term just
             # before the first product (where the first add passes it on).
             for m in range(end - 2, j, -2):
                 w, z = operands[m], operands[m + 1]
-                if m == j + 1 and not _add(grads, a, 1.0 * g, careful) and not _settle(
-                        grads, a, 1.0 * g, g, out, values, operands, j, end):
-                    return i, 0
+                if m == j + 1:
+                    if careful:
+                        if not _add(grads, a, 1.0 * g) and not _settle(
+                                grads, a, 1.0 * g, g, out, values, operands, j, end):
+                            return i, 0
+                    else:
+                        grads[a] += 1.0 * g
                 # The policy looks at the chain's own product node: inputs w and z, output w * z.
-                if not _add(grads, w, values[z] * g, careful) and not _settle(
-                        grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
-                    return i, m - j
-                if not _add(grads, z, values[w] * g, careful) and not _settle(
-                        grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
-                    return i, m + 1 - j
-        elif c == SUM or c == DOT or c == SSE:
+                if careful:
+                    if not _add(grads, w, values[z] * g) and not _settle(
+                            grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                        return i, m - j
+                else:
+                    grads[w] += values[z] * g
+                if careful:
+                    if not _add(grads, z, values[w] * g) and not _settle(
+                            grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
+                        return i, m + 1 - j
+                else:
+                    grads[z] += values[w] * g
+        elif c == DOT:  # d/dw_k = x_k, then d/dx_k = w_k: the halves swap (in operand order, as backward() adds)
+            half = (end - j) // 2
+            for m in range(j, end):
+                p = operands[m]
+                other = m + half if m < j + half else m - half
+                if careful:
+                    if not _add(grads, p, values[operands[other]] * g) and not _settle(
+                            grads, p, values[operands[other]] * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += values[operands[other]] * g
+        elif c == SUM or c == SSE:
             half = (end - j) // 2
             for m in range(j, end):
                 if c == SUM:
                     slope = 1.0
-                elif c == DOT:  # d/dw_k = x_k, d/dx_k = w_k: the halves swap
-                    slope = values[operands[m + half]] if m < j + half else values[operands[m - half]]
                 elif m < j + half:  # sse: d/dp_k = 2 (p_k - t_k)
                     slope = 2.0 * (values[operands[m]] - values[operands[m + half]])
                 else:  # d/dt_k = -2 (p_k - t_k)
                     slope = -(2.0 * (values[operands[m - half]] - values[operands[m]]))
                 p = operands[m]
-                if not _add(grads, p, slope * g, careful) and not _settle(
-                        grads, p, slope * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, slope * g) and not _settle(
+                            grads, p, slope * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += slope * g
         elif c == BCE:
             t_slot = operands[j + 1]
             t = values[t_slot]
             spread = x * (1.0 - x)
             spread = BCE_EPS if spread <= BCE_EPS else spread
             slope = (x - t) / spread
-            if not _add(grads, a, slope * g, careful) and not _settle(
-                    grads, a, slope * g, g, out, values, operands, j, end):
-                return i, 0
+            if careful:
+                if not _add(grads, a, slope * g) and not _settle(
+                        grads, a, slope * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope * g
             slope = _floored_log(1.0 - x) - _floored_log(x)
-            if not _add(grads, t_slot, slope * g, careful) and not _settle(
-                    grads, t_slot, slope * g, g, out, values, operands, j, end):
-                return i, 1
-        elif c == XENT:  # d/dz_i = softmax(z)_i - [i = c], the softmax afresh from the logits
+            if careful:
+                if not _add(grads, t_slot, slope * g) and not _settle(
+                        grads, t_slot, slope * g, g, out, values, operands, j, end):
+                    return i, 1
+            else:
+                grads[t_slot] += slope * g
+        elif c == XENT or c == XENT_OF_CLASS:  # d/dz_i = softmax(z)_i - [i = c], the softmax afresh from the logits
             target = j + int(values[operands[end - 1]])
             top, exps = _shift_and_sum(values, operands, j, end - 1)
             for m in range(j, end - 1):
@@ -275,29 +340,46 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = math.exp(values[p] - top) / exps
                 if m == target:
                     slope = slope - 1.0
-                if not _add(grads, p, slope * g, careful) and not _settle(
-                        grads, p, slope * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, slope * g) and not _settle(
+                            grads, p, slope * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += slope * g
+            if c == XENT_OF_CLASS:  # the class's slope is 0, added as backward() adds it (0 * g is nan for g nan)
+                p = operands[end - 1]
+                if careful:
+                    if not _add(grads, p, 0.0 * g) and not _settle(
+                            grads, p, 0.0 * g, g, out, values, operands, j, end):
+                        return i, end - 1 - j
+                else:
+                    grads[p] += 0.0 * g
         elif c == SOFTMAX:  # d p_i / d z_m = p_i ([i = m] - p_m), each p_m afresh from the logits
             which = j + int(values[operands[end - 1]])
             top, exps = _shift_and_sum(values, operands, j, end - 1)
             for m in range(j, end - 1):
                 p = operands[m]
                 slope = out * ((1.0 if m == which else 0.0) - math.exp(values[p] - top) / exps)
-                if not _add(grads, p, slope * g, careful) and not _settle(
-                        grads, p, slope * g, g, out, values, operands, j, end):
-                    return i, m - j
+                if careful:
+                    if not _add(grads, p, slope * g) and not _settle(
+                            grads, p, slope * g, g, out, values, operands, j, end):
+                        return i, m - j
+                else:
+                    grads[p] += slope * g
         elif c == LABEL:  # the label itself: slope 1
-            if not _add(grads, a, 1.0 * g, careful) and not _settle(
-                    grads, a, 1.0 * g, g, out, values, operands, j, end):
-                return i, 0
+            if careful:
+                if not _add(grads, a, 1.0 * g) and not _settle(
+                        grads, a, 1.0 * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += 1.0 * g
         else:  # one input: the slope d out / dx
             if c == TANH:
                 slope = 1.0 - out * out
             elif c == SIGMOID:
                 slope = out * (1.0 - out)
-            elif c == RELU:  # a nan falls through both tests to nan, as in ops._step
-                slope = 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+            elif c == RELU:  # a nan falls through both tests to nan, as in floats.step
+                slope = _step(x)
             elif c == NEG:
                 slope = -1.0
             elif c == EXP:
@@ -312,70 +394,64 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = -(math.sin(x) if _finite(x) else math.nan)
             elif c == ABS:
                 slope = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else math.nan))
+            elif c == STEP or c == SIGN:
+                slope = 0.0
+            elif c == LOG0:
+                slope = _step(x) / _larger(x, LEAST_SUBNORMAL)
+            elif c == LOG_FLOOR:
+                slope = _step(x - BCE_FLOOR_AT) / _larger(x, BCE_FLOOR_AT)
             elif c == POWER:  # x ** k; k sits in the second operand, a recorded constant
                 k = values[operands[j + 1]]
                 slope = k * x ** (k - 1.0) if k != 0.0 else 0.0
             else:
                 return i, 0
-            if not _add(grads, a, slope * g, careful) and not _settle(
-                    grads, a, slope * g, g, out, values, operands, j, end):
-                return i, 0
+            if careful:
+                if not _add(grads, a, slope * g) and not _settle(
+                        grads, a, slope * g, g, out, values, operands, j, end):
+                    return i, 0
+            else:
+                grads[a] += slope * g
     return OK, 0
 
 
 @njit(cache=True)
-def replay(codes, first, operands, values, grads, start, output, wrt, before, grad_of_wrt):
-    """One run: forward, then backward from the output; one call from Python.
+def replay(codes, first, operands, values, grads, start, output, wrt, before, alone):
+    """One run on the fast path, in one call from Python: forward, then the unchecked backward pass.
 
-    `before` holds each wrt leaf's .grad. The backward pass starts each wrt slot from it, so a
-    leaf's gradient adds up path by path in backward()'s order, and `grads` ends holding the
-    leaves' new .grad. grad_of_wrt[m] gets this run's d output / d wrt[m] alone, from a pass
-    that starts every slot from 0; when every leaf held +0.0 that pass gives the totals too
-    (0.0 + a is a, to the bit), else a second pass starts from `before`.
-
-    Returns (OK, 0), or where a pass stopped: (slot, -1) in the forward pass, (slot, operand
-    position) in a backward pass. grad_of_wrt is written only when every pass went well.
+    `before` holds each wrt leaf's .grad. `alone` gets this run's d output / d wrt[m] from a pass
+    that starts every slot from 0; when the leaves held +0.0 that pass gives the totals too (0.0 + a
+    is a, to the bit), else a second pass starts the wrt slots from `before`, so each leaf's total
+    adds up path by path in backward()'s order, and `grads` ends holding the leaves' new .grad.
+    Returns (OK, 0); (slot, -1) where the forward pass stopped; or (OK, LOOK_CLOSELY) if a backward
+    pass needs the checked pass, which Python then runs (autograd/tape/passes.py).
     """
     failed = forward(codes, first, operands, values, start)
     if failed != OK:
         return failed, -1
-    failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, True)
-    if failed != OK:
-        return failed, position
-    fresh = np.empty(len(wrt))  # this run's gradients alone; published only when all went well
+    grads[:] = 0.0
+    grads[output] += 1.0
+    failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+    if failed != OK or not all_finite(grads):
+        return OK, LOOK_CLOSELY
     for m in range(len(wrt)):
-        fresh[m] = grads[wrt[m]]
-    if not _all_positive_zero(before):  # the leaves' totals need a pass of their own
-        failed, position = _backward_from(codes, first, operands, values, grads, start, output, wrt, before, False)
-        if failed != OK:
-            return failed, position
-    grad_of_wrt[:] = fresh
+        alone[m] = grads[wrt[m]]
+    for m in range(len(wrt)):
+        if before[m] != 0.0 or math.copysign(1.0, before[m]) < 0.0:  # the totals need a pass of their own
+            grads[:] = 0.0
+            for n in range(len(wrt)):
+                grads[wrt[n]] = before[n]
+            grads[output] += 1.0
+            failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+            if failed != OK or not all_finite(grads):
+                return OK, LOOK_CLOSELY
+            break
     return OK, 0
 
 
 @njit(cache=True)
-def _backward_from(codes, first, operands, values, grads, start, output, wrt, before, from_zero):
-    """The backward pass with d output / d output = 1 and each wrt slot starting from before (or 0)."""
-    grads[:] = 0.0
-    if not from_zero:
-        for m in range(len(wrt)):
-            grads[wrt[m]] = before[m]
-    grads[output] += 1.0
-    failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
-    if failed == OK and _all_finite(grads):
-        return OK, 0
-    # Something to look at closely (a step refused, or an inf or nan): the checked pass, from the start.
-    grads[:] = 0.0
-    if not from_zero:
-        for m in range(len(wrt)):
-            grads[wrt[m]] = before[m]
-    grads[output] += 1.0
-    return backward(codes, first, operands, values, grads, start)
-
-
-@njit(cache=True)
-def _all_positive_zero(xs) -> bool:
+def all_finite(xs) -> bool:
+    """Whether no number in xs is inf or nan: the one look the fast path takes after an unchecked pass."""
     for x in xs:
-        if x != 0.0 or math.copysign(1.0, x) < 0.0:
+        if not _finite(x):
             return False
     return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.draw import number_text
-from autograd.ops import BCE_EPS, BCE_LOG_FLOOR
+from autograd.floats import BCE_EPS, BCE_FLOOR_AT, BCE_LOG_FLOOR
 from autograd.tape import kernels as k
 
 # Forward: how slot o is computed from its operands a, b. Backward: what each operand gets.
@@ -19,11 +19,15 @@ ONE_INPUT = {
     k.LOG: ("log({a})", "{go} * (1 / {a})"),
     k.TANH: ("tanh({a})", "{go} * (1 - {o}**2)"),
     k.SIGMOID: ("sigmoid({a})", "{go} * {o} * (1 - {o})"),
-    k.RELU: ("relu({a})", "{go} * ({a} > 0)"),
+    k.RELU: ("relu({a})", "{go} * step({a})"),
     k.SQRT: ("sqrt({a})", "{go} * (0.5 / {o})"),
     k.SIN: ("sin({a})", "{go} * cos({a})"),
     k.COS: ("cos({a})", "{go} * -sin({a})"),
     k.ABS: ("abs({a})", "{go} * sign({a})"),
+    k.STEP: ("step({a})", "{go} * 0"),
+    k.SIGN: ("sign({a})", "{go} * 0"),
+    k.LOG0: ("log0({a})", "{go} * step({a}) / max({a}, 5e-324)"),
+    k.LOG_FLOOR: ("log_floor({a})", f"{{go}} * step({{a}} - {BCE_FLOOR_AT!r}) / max({{a}}, {BCE_FLOOR_AT!r})"),
     k.LABEL: ("label±1({a})", "{go}"),
 }
 TWO_INPUTS = {
@@ -31,7 +35,8 @@ TWO_INPUTS = {
     k.SUB: ("{a} - {b}", "{go}", "{go} * -1"),
     k.MUL: ("{a} * {b}", "{go} * {b}", "{go} * {a}"),
     k.DIV: ("{a} / {b}", "{go} * (1 / {b})", "{go} * (-{o} / {b})"),
-    k.POW: ("{a} ** {b}", "{go} * {b} * {a}**({b} - 1)", "{go} * {o} * log({a})"),
+    k.POW: ("{a} ** {b}", "{go} * {b} * {a}**({b} - 1)", "{go} * {o} * log0({a})"),
+    k.MAX: ("max({a}, {b})", "{go} * step({a} - {b})", "{go} * (1 - step({a} - {b}))"),
     # bce's floors, as in autograd/ops.py: the spread a(1 - a) at least BCE_EPS, each log at least BCE_LOG_FLOOR
     k.BCE: (
         "bce({a}, {b})",
@@ -63,6 +68,10 @@ def steps(rec: Any, i: int) -> tuple[str, list[str]]:
     if code == k.POWER:
         power = number_text(float(rec.values[slots[1]]))
         return f"{o} = {names[0]} ** {power}", [f"{g[0]} += {go} * {power} * {names[0]}**({power} - 1)"]
+    if code == k.XENT_OF_CLASS:  # the logits, then the slot holding the class c, fed each run
+        logits, c = names[:-1], names[-1]
+        back = [f"{gz} += {go} * (exp({z} - z[{c}] - {o}) - ({n} == {c}))" for n, (z, gz) in enumerate(zip(logits, g))]
+        return f"{o} = log(" + " + ".join(f"exp({z})" for z in logits) + f") - z[{c}]", [*back, f"{g[-1]} += {go} * 0"]
     if code == k.XENT:  # the logits, then the class c (a constant): softmax minus one-hot backward
         c = int(rec.values[slots[-1]])
         logits, zc = names[:-1], names[c]

@@ -6,8 +6,8 @@ eager engine made them. An op slot holds an op code (autograd/tape/kernels.py) a
 its operands, kept for all slots in one array, `operands[first[i]:first[i + 1]]`.
 
 Recording is one walk over the graph in Python (`collect`), the only step that touches a
-Value; the rest are small compiled passes over the arrays it fills, each with a test showing
-the graph before and after (tests/test_tape.py):
+Value; the rest are small passes over the arrays it fills (NumPy, and one loop compiled by
+Numba), each with a test showing the graph before and after (tests/test_tape.py):
 
 - `find_product_chains`: `s = s + w * x` written in a loop makes an add and a product per
   term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order.
@@ -38,7 +38,8 @@ CODES = {
     ops.ADD: k.ADD, ops.SUB: k.SUB, ops.MUL: k.MUL, ops.DIV: k.DIV, ops.NEG: k.NEG, ops.EXP: k.EXP,
     ops.LOG: k.LOG, ops.TANH: k.TANH, ops.SIGMOID: k.SIGMOID, ops.RELU: k.RELU, ops.SQRT: k.SQRT,
     ops.SIN: k.SIN, ops.COS: k.COS, ops.ABS: k.ABS, ops.POWER: k.POWER, ops.POW: k.POW, ops.SUM: k.SUM,
-    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT,
+    ops.DOT: k.DOT, ops.SSE: k.SSE, ops.BCE: k.BCE, ops.XENT: k.XENT, ops.STEP: k.STEP, ops.SIGN: k.SIGN,
+    ops.MAX: k.MAX, ops.LOG0: k.LOG0, ops.LOG_FLOOR: k.LOG_FLOOR, ops.XENT_OF_CLASS: k.XENT_OF_CLASS,
 }
 CODES.update({ops.SOFTMAX: k.SOFTMAX, ops.LABEL: k.LABEL})
 NONE = -1  # "no node" in the index arrays below
@@ -60,6 +61,7 @@ class Recording:
     wrt: np.ndarray  # int32, the slot of each wrt leaf, in the order given
     inputs: np.ndarray  # int32, the slot of each input leaf, in the order given
     fused: int = 0  # how many FUSED_DOT slots stand for add-and-product chains
+    made_between: tuple[int, int] = (0, -1)  # the creation numbers of the graph's op nodes lie in this range
 
 
 def check_leaves(what: str, leaves: object) -> list[Value]:
@@ -85,12 +87,12 @@ class Graph:
     created: np.ndarray  # int64 its creation number: sorting by it puts every node after its operands
 
 
-def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]]:
+def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int], list[Value]]:
     """Walk the graph behind `output` once (no recursion), and also take in `leaves` it may not reach.
 
     The k of each x ** k op, and the class c of each xent[c] op, becomes a constant leaf after the
-    walk's nodes, read as the op's last operand. Returns the graph's arrays and the node number of
-    `output` and `leaves`.
+    walk's nodes, read as the op's last operand. Returns the graph's arrays, the node number of
+    `output` and `leaves`, and the nodes in the walk's order (node i is found[i]).
     """
     found = [output, *dict.fromkeys(v for v in leaves if v is not output)]
     number = {v: i for i, v in enumerate(found)}
@@ -128,7 +130,7 @@ def collect(output: Value, leaves: list[Value]) -> tuple[Graph, dict[Value, int]
     operands[operands < 0] = len(found) - 1 - operands[operands < 0]
     graph = Graph(np.array(codes, np.int8), np.array(first, np.int64), operands, np.array(data, np.float64),
                   np.array(created, np.int64))
-    return graph, {v: number[v] for v in [output, *leaves]}
+    return graph, {v: number[v] for v in [output, *leaves]}, found
 
 
 # The rows whose ops carry a constant (one op object per value, not kept in OPS): the kind of op,
@@ -148,91 +150,120 @@ def _code_of_new_op(op: ops.Op) -> int:
 
 def record(output: Value, wrt: list[Value], inputs: list[Value]) -> Recording:
     """The graph behind `output` as tape arrays, with `wrt` and `inputs` leaves varying between runs."""
-    graph, number = collect(output, [*wrt, *inputs])
+    return lay_out_graph(output, wrt, inputs)[0]
+
+
+@dataclass
+class Layout:
+    """Where each node of the graph went: what `sync` needs to write a tape's numbers back into the Values."""
+
+    found: list[Value]  # the nodes, in the walk's order
+    order: np.ndarray  # node numbers in the order they were made
+    slot: np.ndarray  # each node's slot, or NONE for a node a FUSED_DOT stands for (and an unread leaf)
+    running: np.ndarray  # the chains found by find_product_chains
+    product: np.ndarray
+    joins: np.ndarray
+
+
+def lay_out_graph(output: Value, wrt: list[Value], inputs: list[Value]) -> tuple[Recording, Layout]:
+    """Record the graph behind `output`; also say where each node went."""
+    graph, number, found = collect(output, [*wrt, *inputs])
     order = np.argsort(graph.created, kind="stable")  # topological: every node after its operands
     named = np.array(list(dict.fromkeys(number[v] for v in [*wrt, *inputs])), np.int64)
     uses = count_uses(graph.codes, graph.first, graph.operands)
     running, product, joins = find_product_chains(order, graph.codes, graph.first, graph.operands, uses)
     slot, codes, first, operands, values, start = lay_out(
         order, graph.codes, graph.first, graph.operands, graph.data, named, number[output], running, product, joins)
-    return Recording(
+    made = graph.created[graph.codes != k.LEAF]
+    recording = Recording(
         codes=codes, first=first, operands=operands, values=values, start=start,
         output=int(slot[number[output]]),
         wrt=np.array([slot[number[v]] for v in wrt], np.int32),
         inputs=np.array([slot[number[v]] for v in inputs], np.int32),
         fused=int(np.sum(codes == k.FUSED_DOT)),
+        made_between=(int(made.min()), int(made.max())) if len(made) else (0, -1),
     )
+    return recording, Layout(found, order, slot, running, product, joins)
 
 
-@njit(cache=True)
 def count_uses(codes, first, operands):
     """How many times each node is an operand of an op node."""
-    uses = np.zeros(len(codes), np.int64)
-    for i in range(len(codes)):
-        for m in range(first[i], first[i + 1]):
-            uses[operands[m]] += 1
-    return uses
+    return np.bincount(operands, minlength=len(codes))
 
 
-@njit(cache=True)
 def find_product_chains(order, codes, first, operands, uses):
     """Adds of the form `s + w * x` (or `w * x + s`) whose product feeds nothing else, made right after it.
 
     For such an add i: product[i] is its product node and running[i] its `s`; joins[i] is
     True when `s` is itself such an add, made right before the product and feeding only i:
     then the two belong to one chain, and `lay_out` gives only the chain's last add a slot, a
-    FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n].
+    FUSED_DOT holding [start, w_1, x_1, ..., w_n, x_n]. (NumPy over all adds at once: a loop
+    compiled by Numba did the same, but took a second to compile on a first run.)
     """
     n = len(codes)
+    made = order[codes[order] != k.LEAF]
     rank = np.full(n, NONE, np.int64)  # the place of each op node in the order they were made
-    made = 0
-    for i in order:
-        if codes[i] != k.LEAF:
-            rank[i] = made
-            made += 1
+    rank[made] = np.arange(len(made))
+    adds = np.flatnonzero(codes == k.ADD)
+    a, b = operands[first[adds]], operands[first[adds] + 1]
+    product_of = codes == k.MUL
+    right = (a != b) & product_of[b] & (uses[b] == 1) & (rank[b] == rank[adds] - 1)  # s + w * x
+    left = (a != b) & ~right & product_of[a] & (uses[a] == 1) & (rank[a] == rank[adds] - 1)  # w * x + s
     running = np.full(n, NONE, np.int64)
     product = np.full(n, NONE, np.int64)
+    running[adds[right]], product[adds[right]] = a[right], b[right]
+    running[adds[left]], product[adds[left]] = b[left], a[left]
+    ends = adds[right | left]
+    s = running[ends]
     joins = np.zeros(n, np.bool_)
-    for i in order:
-        if codes[i] != k.ADD:
-            continue
-        a, b = operands[first[i]], operands[first[i] + 1]
-        if a == b:
-            continue
-        if codes[b] == k.MUL and uses[b] == 1 and rank[b] == rank[i] - 1:
-            running[i], product[i] = a, b
-        elif codes[a] == k.MUL and uses[a] == 1 and rank[a] == rank[i] - 1:
-            running[i], product[i] = b, a
-        else:
-            continue
-        s = running[i]
-        joins[i] = product[s] != NONE and uses[s] == 1 and rank[s] == rank[product[i]] - 1
+    joins[ends] = (product[s] != NONE) & (uses[s] == 1) & (rank[s] == rank[product[ends]] - 1)
     return running, product, joins
 
 
-@njit(cache=True)
 def lay_out(order, codes, first, operands, data, named, output, running, product, joins):
     """Give every needed node a slot and build the tape's arrays.
 
     Slots: the named leaves in the order given, then the constants the ops read (and the
     output, if it is one), then the op nodes in topological order. A chain's adds and
     products get no slot: its last add becomes one FUSED_DOT slot. Returns (slot of each
-    node, codes, first, operands, values, first op slot).
+    node, codes, first, operands, values, first op slot). The whole-array steps are NumPy; the
+    two walks over the chains are compiled loops (`_mark_needed`, `_fill`).
     """
     n = len(codes)
+    ends = np.flatnonzero(product != NONE)
     inside = np.zeros(n, np.bool_)  # adds and products that a FUSED_DOT stands for
-    for i in order:
-        if product[i] != NONE:
-            inside[product[i]] = True
-            if joins[i]:
-                inside[running[i]] = True
+    inside[product[ends]] = True
+    inside[running[ends[joins[ends]]]] = True
     emitted = ~inside & (codes != k.LEAF)
     live = emitted.copy()  # what changes between runs: the op slots, and the named leaves fed anew
     live[named] = True
-    chain = np.empty(n, np.int64)  # scratch: the products of one chain, last first
-    # Which constants the op slots read, and how long their operand lists are.
-    needed = np.zeros(n, np.bool_)
+    needed = np.zeros(n, np.bool_)  # which constants the op slots read
     needed[output] = True
+    length = _mark_needed(order, first, operands, emitted, running, product, joins, needed)
+    slot = np.full(n, NONE, np.int64)
+    slot[named] = np.arange(len(named))
+    constants = order[needed[order] & ~live[order] & (slot[order] == NONE)]
+    slot[constants] = len(named) + np.arange(len(constants))
+    start = len(named) + len(constants)
+    op_nodes = order[emitted[order]]
+    slot[op_nodes] = start + np.arange(len(op_nodes))
+    count = start + len(op_nodes)
+    values = np.empty(count, np.float64)
+    new_codes = np.full(count, k.LEAF, np.int8)
+    new_first = np.zeros(count + 1, np.int32)
+    new_operands = np.empty(length, np.uint32)
+    m = _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
+              new_first, new_operands)
+    new_first[: start + 1] = 0  # leaves have no operands
+    new_first[count] = m
+    return slot, new_codes, new_first, new_operands, values, start
+
+
+@njit(cache=True)
+def _mark_needed(order, first, operands, emitted, running, product, joins, needed):
+    """Mark the nodes the op slots read (a chain reads its start and its products' operands); return the
+    length of the operand list."""
+    chain = np.empty(len(first), np.int64)  # scratch: the products of one chain, last first
     length = 0
     for i in order:
         if emitted[i]:
@@ -247,24 +278,14 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
                 for m in range(first[i], first[i + 1]):
                     needed[operands[m]] = True
                 length += first[i + 1] - first[i]
-    slot = np.full(n, NONE, np.int64)
-    count = 0
-    for i in named:
-        slot[i] = count
-        count += 1
-    for i in order:
-        if needed[i] and not live[i] and slot[i] == NONE:
-            slot[i] = count
-            count += 1
-    start = count
-    for i in order:
-        if emitted[i]:
-            slot[i] = count
-            count += 1
-    values = np.empty(count, np.float64)
-    new_codes = np.full(count, k.LEAF, np.int8)
-    new_first = np.zeros(count + 1, np.int32)
-    new_operands = np.empty(length, np.uint32)
+    return length
+
+
+@njit(cache=True)
+def _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
+          new_first, new_operands):
+    """Each slot's number, op code and operands (a chain: its start, then w_1, x_1, ..., w_n, x_n)."""
+    chain = np.empty(len(first), np.int64)
     m = 0
     for i in order:
         if slot[i] == NONE:
@@ -288,10 +309,7 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
             for j in range(first[i], first[i + 1]):
                 new_operands[m] = slot[operands[j]]
                 m += 1
-    for t in range(start + 1):  # leaves have no operands
-        new_first[t] = 0
-    new_first[count] = m
-    return slot, new_codes, new_first, new_operands, values, start
+    return m
 
 
 @njit(cache=True)

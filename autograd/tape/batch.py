@@ -1,0 +1,189 @@
+"""One sample's graph, every sample's numbers: a tape replayed over the rows of a batch.
+
+The graph of one sample's loss is recorded once, with its pixels and class as input leaves.
+`Tape.run_batch(rows)` then runs it for every row in one compiled loop: the rows' numbers into
+the input slots, the forward pass, the outputs kept, the backward pass, and the rows' gradients
+added into one sum per wrt leaf. It takes the rows LANES at a time (autograd/tape/lanes.py:
+each op for several samples before the next op, which keeps the processor busy), and falls
+back to one row at a time, with every check of the one-sample passes, for a batch with a
+number to look at closely. Python sees the batch, not the samples: nothing is allocated per
+sample, and the sums are added in a fixed order, so the same batch gives the same bits.
+
+The batch works in arrays of its own (a copy of the tape's values and gradients), so the numbers
+of the tape's last `run()`, which `sync()` writes into the graph, are left as they were.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from autograd.tape import leaves as feeding
+from autograd.tape.kernels import OK, all_finite, backward_unchecked, forward
+from autograd.tape.lanes import LANES, backward_lanes, forward_lanes
+
+LOOK_CLOSELY = -2  # a row's unchecked backward pass met an inf or nan: Python runs the checked pass on it
+
+
+@njit(cache=True)
+def replay_lanes(codes, first, operands, values, grads, start, output, columns, rows, parameters, sums, outputs,
+                 with_backward):
+    """Every row, LANES at a time (autograd/tape/lanes.py); sums = the targets' gradients added over the rows.
+
+    Each lane adds its rows' gradients into the target slots (rows s, s + LANES, ...), and the
+    lanes are added at the end in order: a fixed order, so the same batch gives the same bits.
+    Returns OK, or the slot where some row needs the one-by-one path (the caller then replays
+    the whole batch that way).
+    """
+    n = rows.shape[0]
+    targets = len(parameters)  # the wrt leaves: slots 0 .. targets - 1, the same number in every lane
+    for m in range(targets):
+        for s in range(LANES):
+            values[m, s] = parameters[m]
+            grads[m, s] = 0.0
+    for first_row in range(0, n, LANES):
+        used = min(LANES, n - first_row)
+        for s in range(LANES):  # a short last group repeats its first row in the spare lanes, seeded 0 below
+            r = first_row + s if s < used else first_row
+            for c in range(len(columns)):
+                values[columns[c], s] = rows[r, c]
+        failed = forward_lanes(codes, first, operands, values, start)
+        if failed != OK:
+            return failed
+        for s in range(used):
+            outputs[first_row + s] = values[output, s]
+        if with_backward:
+            grads[targets:, :] = 0.0  # the target slots keep their running sums
+            for s in range(LANES):
+                grads[output, s] += 1.0 if s < used else 0.0
+            failed = backward_lanes(codes, first, operands, values, grads, start)
+            if failed != OK or not all_finite(grads[targets:].ravel()):
+                return max(failed, start)
+    if with_backward:
+        for m in range(targets):
+            total = grads[m, 0]
+            for s in range(1, LANES):
+                total += grads[m, s]
+            sums[m] = total
+        if not all_finite(sums):
+            return start
+    return OK
+
+
+@njit(cache=True)
+def replay_rows(codes, first, operands, values, grads, start, output, columns, rows, row, targets, sums, outputs,
+                with_backward):
+    """From `row` on, one row at a time: its numbers into the `columns` slots, forward, outputs[r]; backward,
+    sums += d out / d targets. The path for a batch with a number to look at closely.
+
+    Returns (OK, rows, 0) when every row went well, (slot, r, -1) where row r's forward pass
+    stopped, and (slot or OK, r, LOOK_CLOSELY) where row r's backward pass needs the checked pass.
+    """
+    for r in range(row, rows.shape[0]):
+        for c in range(len(columns)):
+            values[columns[c]] = rows[r, c]
+        failed = forward(codes, first, operands, values, start)
+        if failed != OK:
+            return failed, r, -1
+        outputs[r] = values[output]
+        if with_backward:
+            grads[:] = 0.0
+            grads[output] = 1.0
+            failed, _ = backward_unchecked(codes, first, operands, values, grads, start)
+            if failed != OK or not all_finite(grads):
+                return failed, r, LOOK_CLOSELY
+            for m in range(targets):
+                sums[m] += grads[m]
+    return OK, rows.shape[0], 0
+
+
+class Batch:
+    """The arrays a tape's batch replays work in, made once per tape: one sample's, and each slot once per lane."""
+
+    def __init__(self, tape: Any) -> None:
+        values = tape.recording.values
+        self.values = values.copy()  # one sample: constants as recorded; leaves and op slots filled per row
+        self.grads = np.zeros_like(values)
+        self.lane_values = np.repeat(values[:, None], LANES, axis=1)  # (slots, LANES)
+        self.lane_grads = np.zeros_like(self.lane_values)
+        self.sums = np.zeros(len(tape._targets))
+        self.columns = tape.recording.inputs.astype(np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.values, self.grads, self.lane_values, self.lane_grads, self.sums, self.columns)
+        return sum(a.nbytes for a in arrays)
+
+
+def replay(tape: Any, who: str, rows: Any, with_backward: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Every row of `rows` through the tape: (the outputs, the summed gradients of the targets, whether
+    every row's gradients were finite).
+
+    A row the engine refuses raises its error, naming the row (and the input columns the op read);
+    nothing outside the batch's own arrays has changed by then. One core: the batch cut in two
+    halves on two threads (with the same bits, the halves' sums added in order) was slower on the
+    shared 2-core machine this was measured on (36-40 ms an epoch of W5 against 24-33), and the
+    cut alone cost 15 µs a batch on one thread.
+    """
+    table = feeding.rows_array(tape, who, rows)
+    rec = tape.recording
+    if tape._batch is None:
+        tape._batch = Batch(tape)
+    work = tape._batch
+    targets = len(tape._targets)  # the wrt leaves are slots 0 .. targets - 1 (record.lay_out puts them first)
+    if tape._training is not None:
+        parameters = tape._training.data
+    else:
+        parameters = np.frombuffer(feeding.read(tape, who, tape._targets), dtype=np.float64)
+    work.values[:targets] = parameters
+    outputs = np.empty(len(table))
+    if replay_lanes(rec.codes, rec.first, rec.operands, work.lane_values, work.lane_grads, rec.start, rec.output,
+                    work.columns, table, parameters, work.sums, outputs, with_backward) == OK:
+        return outputs, work.sums, True  # the batch's own array: run_batch divides it into a new one, or copies it
+    return _one_by_one(tape, who, table, with_backward, outputs)
+
+
+def _one_by_one(tape: Any, who: str, table: np.ndarray, with_backward: bool, outputs: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The batch one row at a time, each row's backward pass checked where it met an inf or nan."""
+    k, rec, work = tape._k, tape.recording, tape._batch
+    values, grads, sums = work.values, work.grads, work.sums
+    targets = len(tape._targets)
+    sums[:] = 0.0
+    row = 0
+    finite_rows = True
+    while True:
+        failed, row, position = replay_rows(rec.codes, rec.first, rec.operands, values, grads, rec.start, rec.output,
+                                            work.columns, table, row, targets, sums, outputs, with_backward)
+        if position == 0:
+            return outputs, sums, finite_rows
+        if position == -1:
+            _raise_at_row(tape, who, row, failed, -1, values, grads)
+        # An inf or nan in this row's gradients: the checked pass decides (an error, or a nan that flows on).
+        grads[:] = 0.0
+        grads[rec.output] = 1.0
+        failed, position = k.backward(rec.codes, rec.first, rec.operands, values, grads, rec.start)
+        if failed != k.OK:
+            _raise_at_row(tape, who, row, failed, position, values, grads)
+        sums += grads[:targets]  # the row's inf or nan was already there: it flows on
+        finite_rows = False
+        row += 1
+
+
+def _raise_at_row(tape: Any, who: str, row: int, slot: int, position: int, values: np.ndarray,
+                  grads: np.ndarray) -> None:
+    """Raise the engine's error for the step at `slot` of row `row`, naming the row and the columns the op read."""
+    from autograd.tape import errors
+
+    rec = tape.recording
+    read = set(rec.operands[rec.first[slot] : rec.first[slot + 1]].tolist())
+    columns = [c for c, s in enumerate(rec.inputs.tolist()) if s in read]
+    fed = "".join(f"; the op reads column {c} ({feeding.role(tape, tape.inputs[c])})" for c in columns[:3])
+    try:
+        if position < 0:
+            errors.raise_forward_error(rec, slot, values)
+        errors.raise_backward_error(rec, grads, slot, position, values)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"{who}: row {row}: {error}{fed}") from None

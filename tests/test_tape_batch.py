@@ -1,0 +1,264 @@
+"""The batch replay: one sample's graph run over the rows of a batch, against eager graphs and single runs."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba", reason="Tape needs Numba: pip install 'scalar-autograd[fast]'")
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Tape, Value, sum_values
+from nn import MLP, cross_entropy
+from tests.test_tape import EXPONENTS, GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS, same
+
+# The mean of a batch's gradients against an eager graph of the averaged losses: the same numbers
+# added in another order (the eager pass adds sample after sample into each leaf, the batch adds
+# sixteen lanes, then the lanes), so they agree to rounding, about 1e-16 per addition of 32 samples.
+RTOL_BATCH = 1e-12
+
+
+def sample_loss():
+    """One sample's loss: a small tanh MLP's cross-entropy, its 4 features and class as input leaves."""
+    model = MLP(4, [5, 3], activation="tanh", seed=3)
+    features, label = [Value(0.0, label=f"x{i}") for i in range(4)], Value(0.0, label="class")
+    return model, features, label, cross_entropy(model(features), label)
+
+
+def random_rows(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.hstack([rng.normal(size=(n, 4)), rng.integers(0, 3, size=(n, 1)).astype(float)])
+
+
+def eager_mean_loss(model, rows):
+    losses = [cross_entropy(model(row[:4].tolist()), int(row[4])) for row in rows]
+    return sum_values(losses) / len(rows), losses
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 32, 33])  # around the lanes' group of 16
+def test_batch_gradient_matches_an_eager_graph_of_the_averaged_losses(n):
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    rows = random_rows(n, seed=n)
+    outputs = tape.run_batch(rows)
+    batch_grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    mean, losses = eager_mean_loss(model, rows)
+    mean.backward()
+    expected = np.array([p.grad for p in model.parameters()])
+    scale = np.abs(expected).max()
+    assert np.abs(np.array(batch_grads) - expected).max() <= RTOL_BATCH * scale
+    assert np.array_equal(outputs, [v.data for v in losses])  # each row's loss: the same ops, the same bits
+    assert np.array_equal(tape.grad, batch_grads)
+
+
+def test_sum_reduction_is_the_mean_times_the_batch_size_and_grads_accumulate():
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    rows = random_rows(16)
+    tape.run_batch(rows, reduction="sum")
+    summed = tape.grad
+    tape.run_batch(rows)  # mean, added onto the sum already in .grad
+    assert np.allclose(summed, 16 * tape.grad, rtol=RTOL_BATCH, atol=0)
+    assert np.allclose([p.grad for p in model.parameters()], summed + tape.grad, rtol=RTOL_BATCH, atol=0)
+
+
+def test_the_same_batch_twice_gives_the_same_bits_and_forward_batch_the_same_outputs():
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    rows = random_rows(29)
+    first = tape.run_batch(rows), tape.grad
+    again = tape.run_batch(rows), tape.grad
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+    assert np.array_equal(tape.forward_batch(rows), first[0])
+
+
+def test_forward_batch_changes_no_gradient_and_no_value_of_the_graph():
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    before = loss.data
+    tape.forward_batch(random_rows(5))
+    assert all(p.grad == 0.0 for p in model.parameters()) and loss.data == before
+    assert [v.data for v in features] == [0.0] * 4
+
+
+# -- the lanes against the one-sample passes, op by op -------------------------------------------------
+
+
+def single_outcomes(build, arity, cases):
+    """Per case: the tape's single run (output, gradient) or the error, at numbers fed as inputs."""
+    leaves = [Value(0.5) for _ in range(arity)]
+    tape = Tape(build(*leaves), wrt=leaves, inputs=leaves)
+    results = []
+    for numbers in cases:
+        try:
+            results.append((tape.run(inputs=numbers), tape.grad))
+        except (ArithmeticError, ValueError) as error:
+            results.append(type(error))
+    return tape, results
+
+
+def equal_floats(a, b):
+    return a == b or (a != a and b != b)  # +0.0 and -0.0 equal: a batch adds the spare lanes' 0.0 too
+
+
+def assert_batch_agrees_with_single_runs(build, arity, cases):
+    tape, singles = single_outcomes(build, arity, cases)
+    for numbers, single in zip(cases, singles):  # each row alone: the gradient of that row exactly
+        if isinstance(single, type):
+            with pytest.raises(single, match=r"row 0: "):
+                tape.run_batch([numbers])
+            continue
+        outputs = tape.run_batch([numbers])
+        assert same(outputs[0], single[0]), numbers
+        assert all(map(equal_floats, tape.grad, single[1])), (numbers, tape.grad, single[1])
+    good = [c for c, s in zip(cases, singles) if not isinstance(s, type)]
+    if good:  # all of them at once: sixteen lanes at a time, each output the single run's
+        outputs = tape.forward_batch(good)
+        assert all(same(o, s[0]) for o, s in zip(outputs, [s for s in singles if not isinstance(s, type)]))
+    bad = [i for i, s in enumerate(singles) if isinstance(s, type)]
+    if bad:  # the first row the engine refuses is the one named
+        with pytest.raises(singles[bad[0]], match=rf"row {bad[0]}: "):
+            tape.run_batch(cases)
+
+
+@pytest.mark.parametrize("name", ONE_INPUT)
+def test_every_one_input_op_in_a_batch_matches_its_single_run(name):
+    assert_batch_agrees_with_single_runs(ONE_INPUT[name], 1, [[x] for x in GRID])
+
+
+@pytest.mark.parametrize("name", TWO_INPUTS)
+def test_every_two_input_op_in_a_batch_matches_its_single_run(name):
+    rng = random.Random(name)
+    cases = [[rng.choice(GRID), rng.choice(GRID)] for _ in range(40)] + [[0.3, 0.7], [0.5, 0.25]]
+    assert_batch_agrees_with_single_runs(TWO_INPUTS[name], 2, cases)
+
+
+@pytest.mark.parametrize("name", MANY_INPUTS)
+def test_every_many_input_op_in_a_batch_matches_its_single_run(name):
+    arity, build = MANY_INPUTS[name]
+    rng = random.Random(name)
+    cases = [[rng.uniform(-3, 3) for _ in range(arity)] for _ in range(20)]
+    cases += [[rng.choice(GRID) for _ in range(arity)] for _ in range(20)]
+    assert_batch_agrees_with_single_runs(build, arity, cases)
+
+
+@pytest.mark.parametrize("k", EXPONENTS)
+def test_x_to_a_number_in_a_batch_matches_its_single_run(k):
+    assert_batch_agrees_with_single_runs(lambda x: x**k, 1, [[x] for x in GRID])
+
+
+def test_the_batch_tests_meet_every_op_code_of_the_compiled_loops():
+    # The lanes repeat the one-sample loops op by op: each code must be among the ops compared above.
+    from autograd.tape import kernels as k
+    from autograd.tape.record import CODES
+
+    builds = [(f, 1) for f in ONE_INPUT.values()] + [(f, 2) for f in TWO_INPUTS.values()]
+    builds += [(f, n) for n, f in MANY_INPUTS.values()] + [(lambda x: x**2, 1)]
+    met = set()
+    for build, arity in builds:
+        leaves = [Value(0.5) for _ in range(arity)]
+        rec = Tape(build(*leaves), wrt=leaves, inputs=leaves).recording
+        met |= set(rec.codes[rec.start :].tolist())
+    assert met == {*CODES.values(), k.FUSED_DOT}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.floats(-4, 4), min_size=4, max_size=4), min_size=1, max_size=20))
+def test_a_batch_of_any_size_gives_each_rows_single_run_output(rows):
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    table = [[*row, float(i % 3)] for i, row in enumerate(rows)]
+    outputs = tape.run_batch(table)
+    assert [tape.forward(row) for row in table] == outputs.tolist()
+
+
+# -- bad rows and failing rows ---------------------------------------------------------------------------
+
+
+def trained_tape():
+    model, features, label, loss = sample_loss()
+    tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
+    for p in model.parameters():
+        p.grad = 0.25  # something a failed batch must not change
+    return model, tape
+
+
+@pytest.mark.parametrize(
+    ("rows", "error", "message"),
+    [
+        (np.zeros((3, 4)), ValueError, r"rows must have shape \(samples, 5\).*got an array of shape \(3, 4\)"),
+        (np.zeros((0, 5)), ValueError, "the batch is empty"),
+        ([[0.0] * 5, [0.0] * 4], ValueError, "row 1 has 4 numbers, but the tape has 5 input leaves"),
+        ([[0.0] * 5, [0.0, "a", 0.0, 0.0, 0.0]], TypeError, r"row 1, column 1 \(for inputs\[1\] 'x1'\) is str 'a'"),
+        ([[0.0] * 5, [0.0, 0.0, None, 0.0, 0.0]], TypeError, r"row 1, column 2 \(for inputs\[2\] 'x2'\)"),
+        (np.array([[1j] * 5]), TypeError, "row 0, column 0"),
+        ("rows", TypeError, "rows must be a 2-D array or a list of rows"),
+        ([[0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0, 3.0]], ValueError,
+         r"row 1: xent: the class must be a whole number in \[0, 3\).*got 3.0; the op reads column 4"),
+        ([[0.0, 0.0, 0.0, 0.0, 1.5]], ValueError,
+         r"row 0: xent: .* got 1.5; the op reads column 4 \(inputs\[4\] 'class'\)"),
+        ([[0.0, 0.0, 0.0, 0.0, math.nan]], ValueError, r"row 0: xent: .* got nan"),
+    ],
+)
+def test_a_bad_batch_raises_naming_the_row_and_changes_nothing(rows, error, message):
+    model, tape = trained_tape()
+    before = [(p.data, p.grad) for p in model.parameters()]
+    grad_before = tape.grad
+    with pytest.raises(error, match=message):
+        tape.run_batch(rows)
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+    assert np.array_equal(tape.grad, grad_before)
+
+
+def test_a_row_whose_replay_fails_is_named_with_the_op_and_nothing_changes():
+    w, x = Value(1.0, label="w"), Value(1.0, label="x")
+    tape = Tape((w * x).exp(), wrt=[w], inputs=[x])
+    w.grad = 0.5
+    with pytest.raises(OverflowError, match=r"Tape.run_batch: row 2: exp: result overflows float64 for input 800.0"):
+        tape.run_batch([[1.0], [2.0], [800.0], [-1e9]])
+    assert w.grad == 0.5 and w.data == 1.0
+
+
+def test_a_nan_already_in_a_row_flows_on_as_in_eager():
+    w, x = Value(2.0), Value(0.0)
+    tape = Tape(w * x, wrt=[w], inputs=[x])
+    outputs = tape.run_batch([[1.0], [math.nan]])
+    assert outputs[0] == 2.0 and math.isnan(outputs[1]) and math.isnan(w.grad)
+
+
+def test_a_sum_of_finite_gradients_that_overflows_is_refused():
+    w, x = Value(1.0, label="w"), Value(0.0)
+    tape = Tape(w * x, wrt=[w], inputs=[x])
+    with pytest.raises(OverflowError, match=r"adding up the samples' gradients of wrt\[0\] 'w' overflows"):
+        tape.run_batch([[1.7e308], [1.7e308]], reduction="sum")
+    assert w.grad == 0.0
+
+
+def test_reduction_must_be_mean_or_sum():
+    w, x = Value(1.0), Value(0.0)
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum', got 'max'"):
+        Tape(w * x, wrt=[w], inputs=[x]).run_batch([[1.0]], reduction="max")
+
+
+def test_the_disk_cache_of_the_compiled_loops_is_dropped_when_any_of_their_sources_changes(tmp_path, monkeypatch):
+    # Numba keys a cached function by its own file only; the batch loop has kernels.py's code built in.
+    from autograd.tape import batch, compiled_cache, kernel_checks, kernels, lanes, record
+
+    modules = [kernel_checks, kernels, lanes, batch, record]
+    stamp = tmp_path / compiled_cache.STAMP
+    flushed = []
+    monkeypatch.setattr(type(kernels.forward._cache), "cache_path", property(lambda self: str(tmp_path)))
+    monkeypatch.setattr(type(kernels.forward._cache), "flush", lambda self: flushed.append(self._name))
+    stamp.write_text("the fingerprint of older sources")
+    compiled_cache.drop_if_stale(modules)
+    assert "forward" in " ".join(flushed) and "replay_lanes" in " ".join(flushed)
+    assert stamp.read_text() == compiled_cache.fingerprint(modules)
+    flushed.clear()
+    compiled_cache.drop_if_stale(modules)  # sources unchanged: the cache stays
+    assert flushed == []
