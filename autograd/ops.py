@@ -585,6 +585,7 @@ def table() -> str:
     """The op table as text: one line per op, its name and its derivative.
 
     >>> print(table().splitlines()[2])
-    *         a * b; d/da = b, d/db = a
+    *          a * b; d/da = b, d/db = a
     """
-    return "\n".join(f"{name:<9} {entry.doc}" for name, entry in OPS.items())
+    width = max(map(len, OPS))  # the names in one column, however long the longest
+    return "\n".join(f"{name:<{width}} {entry.doc}" for name, entry in OPS.items())

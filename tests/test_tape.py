@@ -490,11 +490,11 @@ def test_without_numba_autograd_imports_and_tape_says_what_to_install():
     assert "pip install 'scalar-autograd[fast]'" in done.stdout
 
 
-def test_the_readme_shows_the_listing_the_tape_prints():
+def test_docs_tape_md_shows_the_listing_the_tape_prints():
     from pathlib import Path
 
-    readme = Path(__file__).resolve().parent.parent / "README.md"
-    block = readme.read_text().split(">>> print(Tape((a * b).tanh(), wrt=[a, b]))\n", 1)[1].split("```", 1)[0]
+    page = Path(__file__).resolve().parent.parent / "docs" / "tape.md"
+    block = page.read_text().split(">>> print(Tape((a * b).tanh(), wrt=[a, b]))\n", 1)[1].split("```", 1)[0]
     a, b = Value(2.0), Value(3.0)
     assert block.rstrip("\n") == str(Tape((a * b).tanh(), wrt=[a, b]))
 
