@@ -584,8 +584,8 @@ LABEL = _builtin(
 def table() -> str:
     """The op table as text: one line per op, its name and its derivative.
 
-    >>> print(table().splitlines()[2])
+    >>> print(table().splitlines()[2])  # doctest: +NORMALIZE_WHITESPACE
     *          a * b; d/da = b, d/db = a
     """
-    width = max(map(len, OPS))  # the names in one column, however long the longest
+    width = max(map(len, OPS))  # the names in one column, however long the longest (custom ops too)
     return "\n".join(f"{name:<{width}} {entry.doc}" for name, entry in OPS.items())
