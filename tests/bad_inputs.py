@@ -1,6 +1,6 @@
 """A zoo of bad inputs, and the rule a public function must follow when it is given one.
 
-The rule (issue 13): a call either works, or raises TypeError, ValueError, OverflowError or
+The rule: a call either works, or raises TypeError, ValueError, OverflowError or
 ZeroDivisionError with the function's, the op's or the argument's name in the message; never
 another exception, and never a silent non-finite result from finite inputs. NaN given as data
 must come out as NaN (it propagates, as in PyTorch), not as a number.
