@@ -9,7 +9,7 @@ test split's accuracy, and the three decision regions saved to out/yin_yang_regi
 
 The training runs twice, with backward() and on a Tape (the graph recorded once, replayed by
 compiled loops; needs Numba), and both are timed. `--points 1000 --hidden 16 --steps 150`
-trains a bigger net on more data, a little longer (the README gives its accuracy).
+trains a bigger net on more data, a little longer (docs/tutorials.md gives its accuracy).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def train(steps: int = 100, hidden: int = 8, points: int = 100, compiled: bool =
         opt.zero_grad()
         record["seconds"] = time.perf_counter() - start
         history.append(record)
-        if verbose:
+        if verbose and (k % 10 == 0 or k == steps - 1):  # their script prints every step: ten lines say as much
             print(f"step {k + 1}/{steps}, train loss {record['train_loss']}")
     return model, history
 

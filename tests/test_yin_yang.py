@@ -146,7 +146,7 @@ def test_the_compiled_run_gives_the_eager_losses(eager_run):
 
 
 def test_the_bigger_run_reaches_95_percent_on_its_test_split_as_the_reference_does():
-    # The README's option: 1000 points (800 train, 100 test), 16 hidden neurons, 150 steps. On a Tape
+    # The option docs/tutorials.md gives: 1000 points (800 train, 100 test), 16 hidden neurons, 150 steps. On a Tape
     # when Numba is there (0.3 s), else eagerly (about 10 s).
     compiled = importlib.util.find_spec("numba") is not None
     model, history = train(150, hidden=16, points=1000, compiled=compiled)
