@@ -20,7 +20,7 @@ import weakref
 from operator import attrgetter
 from typing import Any
 
-from autograd.nodes import _new_node
+from autograd.nodes import _new_node, set_parents
 from autograd.ops import Op
 from autograd.value import Value
 
@@ -29,16 +29,8 @@ _local = threading.local()  # per thread: .pickling, the pickling under way (wea
 
 
 def _with_parents(node: Value, parents: tuple[Value, ...]) -> Value:
-    # The layout nodes.record() gives (two slots for one or two parents, a tuple for more or for none),
-    # but whatever no_grad() says: a copy of a graph is a graph.
-    if len(parents) == 1 or len(parents) == 2:
-        node._left = parents[0]
-        node._right = parents[1] if len(parents) == 2 else None
-        node._many = None
-    else:
-        node._left = node._right = None
-        node._many = parents
-    return node
+    # The layout nodes.record() gives, but whatever no_grad() says: a copy of a graph is a graph.
+    return set_parents(node, parents)
 
 
 def _new_like(original: Value, op: Op | None, data: float) -> Value:

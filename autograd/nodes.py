@@ -72,15 +72,20 @@ def binary(op: Op, a: Operand, b: Operand) -> Value:
 
 def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     """A new node holding `data`, made by `op` from `parents` (any number of them)."""
-    node = _new_node(op, data)
-    if len(parents) == 1 or len(parents) == 2:  # the same layout as unary() and binary() make
+    node = set_parents(_new_node(op, data), parents)
+    return node if GRAD_ENABLED.get() else _as_leaf(node)
+
+
+def set_parents(node: Value, parents: tuple[Value, ...]) -> Value:
+    """Store `parents` in `node`: two slots for one or two parents (as unary() and binary() do), a tuple for more."""
+    if len(parents) == 1 or len(parents) == 2:
         node._left = parents[0]
         node._right = parents[1] if len(parents) == 2 else None
         node._many = None
     else:
         node._left = node._right = None
         node._many = parents
-    return node if GRAD_ENABLED.get() else _as_leaf(node)
+    return node
 
 
 def _as_leaf(node: Value) -> Value:
