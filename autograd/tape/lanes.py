@@ -62,7 +62,7 @@ from autograd.tape.kernels import (
 LANES = 16  # samples per pass: on the digits classifier 16 beat 8 and 4 (an epoch: 9-13 ms, 10-17 ms, 24 ms)
 
 
-@njit(cache=True)
+@njit
 def _shift_and_sum(values, operands, j, end, s):
     """Lane s's largest logit in operands[j:end] (the first of equal ones) and the sum of e**(z - largest)
     over them in order: kernels._shift_and_sum for one lane, the same float operations."""
@@ -76,7 +76,7 @@ def _shift_and_sum(values, operands, j, end, s):
     return top, exps
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def forward_lanes(codes, first, operands, values, start):
     """Every op slot from `start` on, for each lane; OK, or the first slot where a lane needs checking."""
     lanes = values.shape[1]
@@ -204,7 +204,7 @@ def forward_lanes(codes, first, operands, values, start):
     return OK
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def backward_lanes(codes, first, operands, values, grads, start):
     """d output / d slot for each lane into `grads` (1.0 at the output, 0.0 elsewhere, or a running sum).
 
