@@ -53,7 +53,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             r = first_row + s if s < used else first_row
             for c in range(len(columns)):
                 values[columns[c], s] = rows[r, c]
-        failed = forward_lanes(codes, first, operands, values, start)
+        failed = forward_lanes(codes, first, operands, values, start, uniform)
         if failed != OK:
             return failed
         for s in range(used):

@@ -77,15 +77,32 @@ def _shift_and_sum(values, operands, j, end, s):
 
 
 @njit(error_model="numpy")
-def forward_lanes(codes, first, operands, values, start):
-    """Every op slot from `start` on, for each lane; OK, or the first slot where a lane needs checking."""
+def forward_lanes(codes, first, operands, values, start, uniform):
+    """Every op slot from `start` on, for each lane; OK, or the first slot where a lane needs checking.
+
+    Slots 0 .. uniform - 1 hold the same number in every lane (the wrt leaves, unless a row feeds one).
+    """
     lanes = values.shape[1]
     for i in range(start, len(codes)):
         c = codes[i]
         j = first[i]
         end = first[i + 1]
         a = operands[j]
-        if c == DOT or c == SSE or c == SUM:
+        if c == DOT:  # a weight the same in every lane is read once, not once per lane: the same products
+            half = (end - j) // 2
+            for s in range(lanes):
+                values[i, s] = 0.0
+            for m in range(j, j + half):
+                p = operands[m]
+                q = operands[m + half]
+                if p < uniform:
+                    w = values[p, 0]
+                    for s in range(lanes):
+                        values[i, s] += w * values[q, s]
+                else:
+                    for s in range(lanes):
+                        values[i, s] += values[p, s] * values[q, s]
+        elif c == SSE or c == SUM:
             half = (end - j) // 2 if c != SUM else end - j
             for s in range(lanes):
                 values[i, s] = 0.0
@@ -93,9 +110,7 @@ def forward_lanes(codes, first, operands, values, start):
                 p = operands[m]
                 q = operands[m + half] if c != SUM else p
                 for s in range(lanes):
-                    if c == DOT:
-                        values[i, s] += values[p, s] * values[q, s]
-                    elif c == SSE:
+                    if c == SSE:
                         values[i, s] += (values[p, s] - values[q, s]) * (values[p, s] - values[q, s])
                     else:
                         values[i, s] += values[p, s]
@@ -258,8 +273,13 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform):
             for m in range(j, end):
                 p = operands[m]
                 q = operands[m + half] if m < j + half else operands[m - half]
-                for s in range(lanes):
-                    grads[p, s] += values[q, s] * grads[i, s]
+                if q < uniform:  # a weight the same in every lane, read once
+                    w = values[q, 0]
+                    for s in range(lanes):
+                        grads[p, s] += w * grads[i, s]
+                else:
+                    for s in range(lanes):
+                        grads[p, s] += values[q, s] * grads[i, s]
         elif c == FUSED_DOT:  # the chain backward: last product first, the start term before the first
             for m in range(end - 2, j, -2):
                 w, z = operands[m], operands[m + 1]
