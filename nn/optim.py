@@ -138,7 +138,6 @@ class Optimizer:
         self._arrays = arrays
         for name in self._state_names:
             setattr(self, name, np.array(getattr(self, name), dtype=np.float64))
-        self._scratch = np.empty(len(self.params))
 
     def _unbind_arrays(self) -> None:
         """Back to the parameters' .data and .grad; the state back to lists."""
@@ -238,18 +237,10 @@ class Adam(Optimizer):
         step_size = lr / (1.0 - b1**self.t)  # the bias corrections of m and v, as PyTorch applies them
         root_correction2 = (1.0 - b2**self.t) ** 0.5
         if self._arrays is not None:  # the loop below, on arrays: the same operations in the same order
+            from nn.array_steps import adam  # compiled: Numba is there whenever a tape is
+
             p, g = self._numbers_and_grads()
-            m, v, s = self.m, self.v, self._scratch  # s: one array of room, so no step allocates
-            if shrink != 1.0:
-                p *= shrink
-            m *= b1
-            m += np.multiply(g, 1.0 - b1, out=s)  # m = b1 * m + (1 - b1) * g
-            v *= b2
-            v += np.multiply(np.multiply(g, g, out=s), 1.0 - b2, out=s)  # v = b2 * v + (1 - b2) * (g * g)
-            np.sqrt(v, out=s)
-            s /= root_correction2
-            s += eps
-            p -= np.multiply(np.divide(m, s, out=s), step_size, out=s)  # p -= step_size * (m / (...))
+            adam(p, g, self.m, self.v, b1, b2, eps, step_size, root_correction2, shrink)
             self._store(p)
             return
         for i, p in enumerate(self.params):

@@ -262,3 +262,17 @@ def test_the_disk_cache_of_the_compiled_loops_is_dropped_when_any_of_their_sourc
     flushed.clear()
     compiled_cache.drop_if_stale(modules)  # sources unchanged: the cache stays
     assert flushed == []
+
+
+def test_an_input_gradient_that_overflows_is_refused_though_run_batch_hands_back_only_wrt():
+    # The lanes may leave out a dot's gradients of its fed inputs, where no one reads them, only
+    # when they could not overflow: here they would (1e200 * 1e200), and the engine refuses that.
+    from autograd.functions import dot
+
+    w, x = [Value(1e200), Value(2.0)], [Value(1e-250), Value(1e-250)]
+    with pytest.raises(OverflowError):
+        (dot(w, x) * 1e200).backward()
+    tape = Tape(dot(w, x) * 1e200, wrt=w, inputs=x)
+    with pytest.raises(OverflowError, match=r"Tape.run_batch: row 0: backward through 'dot': the gradient overflows"):
+        tape.run_batch([[1e-250, 1e-250], [0.0, 0.0]])
+    assert [p.grad for p in w] == [0.0, 0.0]

@@ -39,6 +39,10 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
     """
     n = rows.shape[0]
     targets = len(parameters)  # the wrt leaves: slots 0 .. targets - 1, the same number in every lane
+    uniform = targets  # ... unless a row feeds one of them (a leaf both wrt and an input)
+    for c in range(len(columns)):
+        if columns[c] < targets:
+            uniform = 0
     for m in range(targets):
         for s in range(LANES):
             values[m, s] = parameters[m]
@@ -49,7 +53,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             r = first_row + s if s < used else first_row
             for c in range(len(columns)):
                 values[columns[c], s] = rows[r, c]
-        failed = forward_lanes(codes, first, operands, values, start)
+        failed = forward_lanes(codes, first, operands, values, start, uniform)
         if failed != OK:
             return failed
         for s in range(used):
@@ -58,7 +62,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             grads[targets:, :] = 0.0  # the target slots keep their running sums
             for s in range(LANES):
                 grads[output, s] += 1.0 if s < used else 0.0
-            failed = backward_lanes(codes, first, operands, values, grads, start)
+            failed = backward_lanes(codes, first, operands, values, grads, start, uniform)
             if failed != OK or not all_finite(grads[targets:].ravel()):
                 return max(failed, start)
     if with_backward:

@@ -11,12 +11,12 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit
 def _finite(x: float) -> bool:
     return x - x == 0.0  # 0.0 for every finite x; nan for inf and nan
 
 
-@njit(cache=True)
+@njit
 def _operands_finite(values, operands, lo, hi) -> bool:
     for m in range(lo, hi):
         if not _finite(values[operands[m]]):
@@ -24,7 +24,7 @@ def _operands_finite(values, operands, lo, hi) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit
 def _pow_refused(x: float, y: float) -> bool:
     """Where floats._check_pow raises: 0 to a negative power, a negative base to a finite non-whole one."""
     if x == 0.0 and y < 0.0:
@@ -32,7 +32,7 @@ def _pow_refused(x: float, y: float) -> bool:
     return x < 0.0 and _finite(y) and math.floor(y) != y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def _chain_refused(values, operands, j, end) -> bool:
     """Whether the add-and-multiply chain a FUSED_DOT stands for has a step the engine refuses.
 
@@ -52,7 +52,7 @@ def _chain_refused(values, operands, j, end) -> bool:
     return False
 
 
-@njit(cache=True)
+@njit
 def _add(grads, p, contribution) -> bool:
     """grads[p] += contribution, if the sum is finite (nearly always); else False, nothing written.
 
@@ -67,7 +67,7 @@ def _add(grads, p, contribution) -> bool:
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")
 def _settle(grads, p, contribution, g, out, values, operands, lo, hi) -> bool:
     """grads[p] + contribution is inf or nan: write it if that was already there, else refuse (False).
 

@@ -47,12 +47,12 @@ LOOK_CLOSELY = -2  # a backward pass met an inf or nan (or a step it refuses): P
 LEAST_SUBNORMAL = 5e-324  # log0's slope is step(x) / max(x, this): 1/x for every x > 0
 
 
-@njit(cache=True)
+@njit
 def _floored_log(x: float) -> float:
     return BCE_LOG_FLOOR if x <= BCE_FLOOR_AT else math.log(x)
 
 
-@njit(cache=True)
+@njit
 def _shift_and_sum(values, operands, j, end):
     """The largest of the logits in operands[j:end] (the first of equal ones, as Python's max()), and the
     sum of e**(z - largest) over them in order: ops._shift_and_sum, the same float operations."""
@@ -66,12 +66,12 @@ def _shift_and_sum(values, operands, j, end):
     return top, exps
 
 
-@njit(cache=True)
+@njit
 def _step(x: float) -> float:
     return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
 
 
-@njit(cache=True)
+@njit
 def _larger(a: float, b: float) -> float:
     return b if a <= b else (a if a > b else math.nan)
 
@@ -448,7 +448,7 @@ def replay(codes, first, operands, values, grads, start, output, wrt, before, al
     return OK, 0
 
 
-@njit(cache=True)
+@njit
 def all_finite(xs) -> bool:
     """Whether no number in xs is inf or nan: the one look the fast path takes after an unchecked pass."""
     for x in xs:

@@ -312,7 +312,7 @@ def _fill(order, codes, first, operands, data, emitted, running, product, joins,
     return m
 
 
-@njit(cache=True)
+@njit
 def _chain(i, running, product, joins, chain):
     """The products of the chain ending at add i, last first, into `chain`; returns how many (0: no chain)."""
     if product[i] == NONE:
@@ -327,7 +327,7 @@ def _chain(i, running, product, joins, chain):
         node = running[node]
 
 
-@njit(cache=True)
+@njit
 def _start(i, running, joins):
     """The term a chain ending at add i starts from (what `s` held before its first product)."""
     node = i
