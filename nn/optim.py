@@ -2,8 +2,9 @@
 
 Each updates its parameters one by one, in a Python loop over their `.data` and `.grad`; inside
 `with tape.training(optimizer):` (autograd/tape/training.py) the same update runs on the tape's
-arrays instead, as a few NumPy operations over all parameters at once: the same arithmetic in
-the same order for each parameter, so the same numbers, with no Python per parameter.
+arrays instead, over all parameters at once (SGD as a few NumPy operations, Adam as one compiled
+loop, nn/array_steps.py): the same arithmetic in the same order for each parameter, so the same
+numbers, with no Python per parameter.
 """
 
 from __future__ import annotations

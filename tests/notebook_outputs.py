@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "demos" / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
-CELL_TIMEOUT = 300  # seconds for one cell: generous, since the first Tape compiles its loops (~5 s here)
+CELL_TIMEOUT = 300  # seconds for one cell: generous, since a first Tape run compiles its loops (docs/speed.md)
 
 # A number followed by a unit of time or a speed-up factor: "34.7 ms", "0.03 s", "99x".
 TIMING = re.compile(r"\d[\d,]*(?:\.\d+)?(?=\s*(?:ms|µs|ns|s|x)\b)")
