@@ -127,13 +127,7 @@ def forward_lanes(codes, first, operands, values, start, uniform):
                 label = values[operands[last], s]
                 if not (0.0 <= label < last - j and math.floor(label) == label):
                     return i
-                top = values[a, s]
-                for logit in range(j + 1, last):
-                    if values[operands[logit], s] > top:
-                        top = values[operands[logit], s]
-                exps = 0.0
-                for logit in range(j, last):
-                    exps += math.exp(values[operands[logit], s] - top)
+                top, exps = _shift_and_sum(values, operands, j, last, s)
                 values[i, s] = (top - values[operands[j + int(label)], s]) + math.log(exps)
         elif c == SOFTMAX:  # e**(z_i - top) / (the sum of e**(z_k - top)), top the largest logit
             last = end - 1
