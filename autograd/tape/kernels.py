@@ -216,12 +216,18 @@ def backward_unchecked(codes, first, operands, values, grads, start):
     checked pass is called from Python (autograd/tape/passes.py), so it is compiled only
     the first time a replay meets an inf or nan: a normal run never waits for it.
     """
-    return _backward(codes, first, operands, values, grads, start, False)
+    return _backward(codes, first, operands, values, grads, start, None)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _backward(codes, first, operands, values, grads, start, careful):
-    """The backward loop; `careful` is a constant in each of the two functions above, so each compiles its own."""
+@njit(error_model="numpy")
+def _backward(codes, first, operands, values, grads, start, checked):
+    """The backward loop: `checked` is True in the checked pass, None in the unchecked one.
+
+    Why None and not False: Numba prunes an `if checked is not None:` branch while compiling,
+    from the argument's type alone, so the unchecked pass compiles without any check in it.
+    A False would be tested at run time. Inlining this loop into its two callers instead took
+    its intermediate code one deep copy per caller: 1.1 s more of a first run.
+    """
     for i in range(len(codes) - 1, start - 1, -1):
         g = grads[i]
         c = codes[i]
@@ -249,13 +255,13 @@ def _backward(codes, first, operands, values, grads, start, careful):
                     return i, 1
                 slope_a = y * x ** (y - 1.0)
                 slope_b = out * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan)
-            if careful:
+            if checked is not None:
                 if not _add(grads, a, slope_a * g) and not _settle(
                         grads, a, slope_a * g, g, out, values, operands, j, end):
                     return i, 0
             else:
                 grads[a] += slope_a * g
-            if careful:
+            if checked is not None:
                 if not _add(grads, b, slope_b * g) and not _settle(
                         grads, b, slope_b * g, g, out, values, operands, j, end):
                     return i, 1
@@ -267,20 +273,20 @@ def _backward(codes, first, operands, values, grads, start, careful):
             for m in range(end - 2, j, -2):
                 w, z = operands[m], operands[m + 1]
                 if m == j + 1:
-                    if careful:
+                    if checked is not None:
                         if not _add(grads, a, 1.0 * g) and not _settle(
                                 grads, a, 1.0 * g, g, out, values, operands, j, end):
                             return i, 0
                     else:
                         grads[a] += 1.0 * g
                 # The policy looks at the chain's own product node: inputs w and z, output w * z.
-                if careful:
+                if checked is not None:
                     if not _add(grads, w, values[z] * g) and not _settle(
                             grads, w, values[z] * g, g, values[w] * values[z], values, operands, m, m + 2):
                         return i, m - j
                 else:
                     grads[w] += values[z] * g
-                if careful:
+                if checked is not None:
                     if not _add(grads, z, values[w] * g) and not _settle(
                             grads, z, values[w] * g, g, values[w] * values[z], values, operands, m, m + 2):
                         return i, m + 1 - j
@@ -291,7 +297,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
             for m in range(j, end):
                 p = operands[m]
                 other = m + half if m < j + half else m - half
-                if careful:
+                if checked is not None:
                     if not _add(grads, p, values[operands[other]] * g) and not _settle(
                             grads, p, values[operands[other]] * g, g, out, values, operands, j, end):
                         return i, m - j
@@ -307,7 +313,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 else:  # d/dt_k = -2 (p_k - t_k)
                     slope = -(2.0 * (values[operands[m - half]] - values[operands[m]]))
                 p = operands[m]
-                if careful:
+                if checked is not None:
                     if not _add(grads, p, slope * g) and not _settle(
                             grads, p, slope * g, g, out, values, operands, j, end):
                         return i, m - j
@@ -319,14 +325,14 @@ def _backward(codes, first, operands, values, grads, start, careful):
             spread = x * (1.0 - x)
             spread = BCE_EPS if spread <= BCE_EPS else spread
             slope = (x - t) / spread
-            if careful:
+            if checked is not None:
                 if not _add(grads, a, slope * g) and not _settle(
                         grads, a, slope * g, g, out, values, operands, j, end):
                     return i, 0
             else:
                 grads[a] += slope * g
             slope = _floored_log(1.0 - x) - _floored_log(x)
-            if careful:
+            if checked is not None:
                 if not _add(grads, t_slot, slope * g) and not _settle(
                         grads, t_slot, slope * g, g, out, values, operands, j, end):
                     return i, 1
@@ -340,7 +346,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = math.exp(values[p] - top) / exps
                 if m == target:
                     slope = slope - 1.0
-                if careful:
+                if checked is not None:
                     if not _add(grads, p, slope * g) and not _settle(
                             grads, p, slope * g, g, out, values, operands, j, end):
                         return i, m - j
@@ -348,7 +354,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
                     grads[p] += slope * g
             if c == XENT_OF_CLASS:  # the class's slope is 0, added as backward() adds it (0 * g is nan for g nan)
                 p = operands[end - 1]
-                if careful:
+                if checked is not None:
                     if not _add(grads, p, 0.0 * g) and not _settle(
                             grads, p, 0.0 * g, g, out, values, operands, j, end):
                         return i, end - 1 - j
@@ -360,14 +366,14 @@ def _backward(codes, first, operands, values, grads, start, careful):
             for m in range(j, end - 1):
                 p = operands[m]
                 slope = out * ((1.0 if m == which else 0.0) - math.exp(values[p] - top) / exps)
-                if careful:
+                if checked is not None:
                     if not _add(grads, p, slope * g) and not _settle(
                             grads, p, slope * g, g, out, values, operands, j, end):
                         return i, m - j
                 else:
                     grads[p] += slope * g
         elif c == LABEL:  # the label itself: slope 1
-            if careful:
+            if checked is not None:
                 if not _add(grads, a, 1.0 * g) and not _settle(
                         grads, a, 1.0 * g, g, out, values, operands, j, end):
                     return i, 0
@@ -405,7 +411,7 @@ def _backward(codes, first, operands, values, grads, start, careful):
                 slope = k * x ** (k - 1.0) if k != 0.0 else 0.0
             else:
                 return i, 0
-            if careful:
+            if checked is not None:
                 if not _add(grads, a, slope * g) and not _settle(
                         grads, a, slope * g, g, out, values, operands, j, end):
                     return i, 0
