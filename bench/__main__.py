@@ -102,7 +102,7 @@ def plan(todo: list[str], smoke: bool = False) -> list[tuple[str, str, tuple[str
     """(row, column, worker arguments, result key) for every measurement to take.
 
     A smoke run leaves out what no shrinking makes quick: compiling the tape's loops from nothing
-    (12-15 s), and the chains longer than 1,000 nodes.
+    (5-8 s), and the chains longer than 1,000 nodes.
     """
     have_micrograd, have_torch = peers.micrograd_engine is not None, peers.torch is not None
     scalar = ["engine"] + (["micrograd"] if have_micrograd else [])
