@@ -6,8 +6,8 @@ eager engine made them. An op slot holds an op code (autograd/tape/kernels.py) a
 its operands, kept for all slots in one array, `operands[first[i]:first[i + 1]]`.
 
 Recording is one walk over the graph in Python (`collect`), the only step that touches a
-Value; the rest are small passes over the arrays it fills (NumPy, and one loop compiled by
-Numba), each with a test showing the graph before and after (tests/test_tape.py):
+Value; the rest are small passes over the arrays it fills, in NumPy (nothing to compile), each
+with a test showing the graph before and after (tests/test_tape.py):
 
 - `find_product_chains`: `s = s + w * x` written in a loop makes an add and a product per
   term; a chain of them becomes one FUSED_DOT slot computing the same sums in the same order.
@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from autograd import ops
 from autograd.arguments import values
@@ -226,20 +225,23 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
     Slots: the named leaves in the order given, then the constants the ops read (and the
     output, if it is one), then the op nodes in topological order. A chain's adds and
     products get no slot: its last add becomes one FUSED_DOT slot. Returns (slot of each
-    node, codes, first, operands, values, first op slot). The whole-array steps are NumPy; the
-    two walks over the chains are compiled loops (`_mark_needed`, `_fill`).
+    node, codes, first, operands, values, first op slot). All whole-array NumPy steps: loops
+    compiled by Numba did the same, but cost a first run 0.8 s of compiling.
     """
     n = len(codes)
-    ends = np.flatnonzero(product != NONE)
+    ends = np.flatnonzero(product != NONE)  # every add of every chain, each with its product
     inside = np.zeros(n, np.bool_)  # adds and products that a FUSED_DOT stands for
     inside[product[ends]] = True
     inside[running[ends[joins[ends]]]] = True
     emitted = ~inside & (codes != k.LEAF)
     live = emitted.copy()  # what changes between runs: the op slots, and the named leaves fed anew
     live[named] = True
-    needed = np.zeros(n, np.bool_)  # which constants the op slots read
+    # The nodes some slot reads: the operands of every op node, a chain's own adds and products
+    # aside (each feeds only its chain): what is left of a chain is its start and each w and x.
+    needed = np.zeros(n, np.bool_)
+    needed[operands[_ranges(first, np.flatnonzero(codes != k.LEAF))]] = True
+    needed[inside] = False
     needed[output] = True
-    length = _mark_needed(order, first, operands, emitted, running, product, joins, needed)
     slot = np.full(n, NONE, np.int64)
     slot[named] = np.arange(len(named))
     constants = order[needed[order] & ~live[order] & (slot[order] == NONE)]
@@ -249,88 +251,57 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
     slot[op_nodes] = start + np.arange(len(op_nodes))
     count = start + len(op_nodes)
     values = np.empty(count, np.float64)
+    has_slot = np.flatnonzero(slot != NONE)
+    values[slot[has_slot]] = data[has_slot]
     new_codes = np.full(count, k.LEAF, np.int8)
-    new_first = np.zeros(count + 1, np.int32)
-    new_operands = np.empty(length, np.uint32)
-    m = _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
-              new_first, new_operands)
-    new_first[: start + 1] = 0  # leaves have no operands
-    new_first[count] = m
-    return slot, new_codes, new_first, new_operands, values, start
+    new_codes[slot[op_nodes]] = codes[op_nodes]
+    new_codes[slot[op_nodes[product[op_nodes] != NONE]]] = k.FUSED_DOT
+    reads = _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside)
+    new_first = np.zeros(count + 1, np.int64)
+    new_first[start + 1:] = reads.ends
+    return slot, new_codes, new_first.astype(np.int32), slot[reads.nodes].astype(np.uint32), values, start
 
 
-@njit(cache=True)
-def _mark_needed(order, first, operands, emitted, running, product, joins, needed):
-    """Mark the nodes the op slots read (a chain reads its start and its products' operands); return the
-    length of the operand list."""
-    chain = np.empty(len(first), np.int64)  # scratch: the products of one chain, last first
-    length = 0
-    for i in order:
-        if emitted[i]:
-            size = _chain(i, running, product, joins, chain)
-            if size:
-                needed[_start(i, running, joins)] = True
-                for c in range(size):
-                    needed[operands[first[chain[c]]]] = True
-                    needed[operands[first[chain[c]] + 1]] = True
-                length += 1 + 2 * size
-            else:
-                for m in range(first[i], first[i + 1]):
-                    needed[operands[m]] = True
-                length += first[i + 1] - first[i]
-    return length
+@dataclass
+class _Reads:
+    nodes: np.ndarray  # the nodes the op slots read, slot after slot (node numbers)
+    ends: np.ndarray  # where each op slot's part of `nodes` ends
 
 
-@njit(cache=True)
-def _fill(order, codes, first, operands, data, emitted, running, product, joins, slot, values, new_codes,
-          new_first, new_operands):
-    """Each slot's number, op code and operands (a chain: its start, then w_1, x_1, ..., w_n, x_n)."""
-    chain = np.empty(len(first), np.int64)
-    m = 0
-    for i in order:
-        if slot[i] == NONE:
-            continue
-        s = slot[i]
-        values[s] = data[i]
-        new_first[s] = m
-        if not emitted[i]:
-            continue
-        size = _chain(i, running, product, joins, chain)
-        if size:
-            new_codes[s] = k.FUSED_DOT
-            new_operands[m] = slot[_start(i, running, joins)]
-            m += 1
-            for c in range(size - 1, -1, -1):  # the chain's first product first
-                new_operands[m] = slot[operands[first[chain[c]]]]
-                new_operands[m + 1] = slot[operands[first[chain[c]] + 1]]
-                m += 2
-        else:
-            new_codes[s] = codes[i]
-            for j in range(first[i], first[i + 1]):
-                new_operands[m] = slot[operands[j]]
-                m += 1
-    return m
+def _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside) -> _Reads:
+    """The operands of each op slot, one slot after the other: an op's own operands; a chain's start, then
+    w_1, x_1, ..., w_n, x_n.
+
+    A chain's nodes were made one right after the other (find_product_chains fuses no other), so
+    among the op nodes in the order they were made a chain is p_1, a_1, p_2, a_2, ..., p_n, a_n
+    with a_n the slot's own: each product adds its w and x (the first product its chain's start
+    too), the adds add nothing, and the slots' parts come out in slot order.
+    """
+    made = order[codes[order] != k.LEAF]
+    ends = np.flatnonzero(product != NONE)
+    add_of = np.full(len(codes), NONE, np.int64)  # for a chain's product: its add
+    add_of[product[ends]] = ends
+    is_product = inside[made] & (add_of[made] != NONE)
+    opens = np.zeros(len(made), np.bool_)  # the first product of its chain: its add joins nothing before it
+    opens[is_product] = ~joins[add_of[made[is_product]]]
+    own = ~inside[made] & (product[made] == NONE)  # an op slot of its own operands
+    counts = np.where(own, first[made + 1] - first[made], 0) + np.where(is_product, 2 + opens, 0)
+    block = np.cumsum(counts) - counts  # where each made node's part starts
+    nodes = np.empty(int(counts.sum()), np.int64)
+    nodes[_ranges(block, np.flatnonzero(own), counts)] = operands[_ranges(first, made[own])]
+    p = made[is_product]
+    at = block[is_product] + opens[is_product]
+    nodes[block[is_product][opens[is_product]]] = running[add_of[p[opens[is_product]]]]
+    nodes[at] = operands[first[p]]
+    nodes[at + 1] = operands[first[p] + 1]
+    slots = ~inside[made]  # the made nodes that are op slots: each slot's part ends where its node's does
+    return _Reads(nodes, np.cumsum(counts)[slots])
 
 
-@njit
-def _chain(i, running, product, joins, chain):
-    """The products of the chain ending at add i, last first, into `chain`; returns how many (0: no chain)."""
-    if product[i] == NONE:
-        return 0
-    size = 0
-    node = i
-    while True:
-        chain[size] = product[node]
-        size += 1
-        if not joins[node]:
-            return size
-        node = running[node]
-
-
-@njit
-def _start(i, running, joins):
-    """The term a chain ending at add i starts from (what `s` held before its first product)."""
-    node = i
-    while joins[node]:
-        node = running[node]
-    return running[node]
+def _ranges(first, which, counts=None):
+    """The indices first[i], ..., first[i + 1] - 1 for each i in `which`, one range after the other
+    (with `counts`: first[i], ..., first[i] + counts[i] - 1)."""
+    lengths = (first[which + 1] - first[which]) if counts is None else counts[which]
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(first[which] - offsets, lengths) + np.arange(total)

@@ -55,9 +55,9 @@ def _kernels() -> Any:
             raise
         raise ImportError(INSTALL_HINT, name="numba") from None
     if not _checked_cache:  # once per interpreter, before any compiled loop is loaded from the disk cache
-        from autograd.tape import batch, compiled_cache, kernel_checks, lanes, record
+        from autograd.tape import batch, compiled_cache, kernel_checks, lanes
 
-        compiled_cache.drop_if_stale([kernel_checks, kernels, lanes, batch, record])
+        compiled_cache.drop_if_stale([kernel_checks, kernels, lanes, batch])
         _checked_cache = True
     return kernels
 
