@@ -234,17 +234,16 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
     inside[product[ends]] = True
     inside[running[ends[joins[ends]]]] = True
     emitted = ~inside & (codes != k.LEAF)
-    live = emitted.copy()  # what changes between runs: the op slots, and the named leaves fed anew
-    live[named] = True
-    # The nodes some slot reads: the operands of every op node, a chain's own adds and products
-    # aside (each feeds only its chain): what is left of a chain is its start and each w and x.
+    # The nodes some slot reads: every operand of every op node (leaves have none), a chain's own
+    # adds and products aside (each feeds only its chain): of a chain, its start and each w and x.
     needed = np.zeros(n, np.bool_)
-    needed[operands[_ranges(first, np.flatnonzero(codes != k.LEAF))]] = True
+    needed[operands] = True
     needed[inside] = False
     needed[output] = True
     slot = np.full(n, NONE, np.int64)
     slot[named] = np.arange(len(named))
-    constants = order[needed[order] & ~live[order] & (slot[order] == NONE)]
+    constant = needed & ~emitted & (slot == NONE)  # read, not computed, and not fed anew
+    constants = order[constant[order]]
     slot[constants] = len(named) + np.arange(len(constants))
     start = len(named) + len(constants)
     op_nodes = order[emitted[order]]
@@ -253,49 +252,44 @@ def lay_out(order, codes, first, operands, data, named, output, running, product
     values = np.empty(count, np.float64)
     has_slot = np.flatnonzero(slot != NONE)
     values[slot[has_slot]] = data[has_slot]
-    new_codes = np.full(count, k.LEAF, np.int8)
-    new_codes[slot[op_nodes]] = codes[op_nodes]
-    new_codes[slot[op_nodes[product[op_nodes] != NONE]]] = k.FUSED_DOT
-    reads = _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside)
-    new_first = np.zeros(count + 1, np.int64)
-    new_first[start + 1:] = reads.ends
-    return slot, new_codes, new_first.astype(np.int32), slot[reads.nodes].astype(np.uint32), values, start
+    new_codes = np.where(product[op_nodes] != NONE, k.FUSED_DOT, codes[op_nodes]).astype(np.int8)
+    new_codes = np.concatenate([np.full(start, k.LEAF, np.int8), new_codes])
+    reads, slot_ends = _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside, ends)
+    new_first = np.zeros(count + 1, np.int32)
+    new_first[start + 1:] = slot_ends
+    return slot, new_codes, new_first, slot[reads].astype(np.uint32), values, start
 
 
-@dataclass
-class _Reads:
-    nodes: np.ndarray  # the nodes the op slots read, slot after slot (node numbers)
-    ends: np.ndarray  # where each op slot's part of `nodes` ends
-
-
-def _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside) -> _Reads:
-    """The operands of each op slot, one slot after the other: an op's own operands; a chain's start, then
-    w_1, x_1, ..., w_n, x_n.
+def _operands_in_slot_order(order, codes, first, operands, running, product, joins, inside, ends):
+    """The nodes each op slot reads, one slot after the other (an op's own operands; a chain's start,
+    then w_1, x_1, ..., w_n, x_n), and where each slot's part ends.
 
     A chain's nodes were made one right after the other (find_product_chains fuses no other), so
     among the op nodes in the order they were made a chain is p_1, a_1, p_2, a_2, ..., p_n, a_n
     with a_n the slot's own: each product adds its w and x (the first product its chain's start
     too), the adds add nothing, and the slots' parts come out in slot order.
     """
+    n = len(codes)
+    opens = np.zeros(n, np.bool_)  # a chain's first product: its add joins nothing before it
+    opens[product[ends]] = ~joins[ends]
+    own = ~inside & (product == NONE) & (codes != k.LEAF)  # an op slot reading its own operands
+    counts = np.zeros(n, np.int64)  # how many nodes each op node adds to the list
+    counts[own] = (first[1:] - first[:-1])[own]
+    counts[product[ends]] = 2 + opens[product[ends]]
     made = order[codes[order] != k.LEAF]
-    ends = np.flatnonzero(product != NONE)
-    add_of = np.full(len(codes), NONE, np.int64)  # for a chain's product: its add
-    add_of[product[ends]] = ends
-    is_product = inside[made] & (add_of[made] != NONE)
-    opens = np.zeros(len(made), np.bool_)  # the first product of its chain: its add joins nothing before it
-    opens[is_product] = ~joins[add_of[made[is_product]]]
-    own = ~inside[made] & (product[made] == NONE)  # an op slot of its own operands
-    counts = np.where(own, first[made + 1] - first[made], 0) + np.where(is_product, 2 + opens, 0)
-    block = np.cumsum(counts) - counts  # where each made node's part starts
-    nodes = np.empty(int(counts.sum()), np.int64)
-    nodes[_ranges(block, np.flatnonzero(own), counts)] = operands[_ranges(first, made[own])]
-    p = made[is_product]
-    at = block[is_product] + opens[is_product]
-    nodes[block[is_product][opens[is_product]]] = running[add_of[p[opens[is_product]]]]
-    nodes[at] = operands[first[p]]
-    nodes[at + 1] = operands[first[p] + 1]
-    slots = ~inside[made]  # the made nodes that are op slots: each slot's part ends where its node's does
-    return _Reads(nodes, np.cumsum(counts)[slots])
+    counts_made = counts[made]
+    block = np.cumsum(counts_made)  # where each made node's part ends
+    at = np.empty(n, np.int64)  # where each op node's part starts
+    at[made] = block - counts_made
+    reads = np.empty(int(block[-1]) if len(block) else 0, np.int64)
+    own_made = made[own[made]]
+    reads[_ranges(at, own_made, counts)] = operands[_ranges(first, own_made)]
+    p = product[ends]
+    first_p = p[opens[p]]
+    reads[at[first_p]] = running[ends[opens[p]]]
+    reads[at[p] + opens[p]] = operands[first[p]]
+    reads[at[p] + opens[p] + 1] = operands[first[p] + 1]
+    return reads, block[~inside[made]]
 
 
 def _ranges(first, which, counts=None):
