@@ -270,12 +270,12 @@ def _operands_in_slot_order(order, codes, first, operands, running, product, joi
     too), the adds add nothing, and the slots' parts come out in slot order.
     """
     n = len(codes)
-    opens = np.zeros(n, np.bool_)  # a chain's first product: its add joins nothing before it
-    opens[product[ends]] = ~joins[ends]
+    p = product[ends]  # every chain's products
+    opens = ~joins[ends]  # for each of them: the first of its chain (its add joins nothing before it)
     own = ~inside & (product == NONE) & (codes != k.LEAF)  # an op slot reading its own operands
     counts = np.zeros(n, np.int64)  # how many nodes each op node adds to the list
     counts[own] = (first[1:] - first[:-1])[own]
-    counts[product[ends]] = 2 + opens[product[ends]]
+    counts[p] = 2 + opens
     made = order[codes[order] != k.LEAF]
     counts_made = counts[made]
     block = np.cumsum(counts_made)  # where each made node's part ends
@@ -284,11 +284,10 @@ def _operands_in_slot_order(order, codes, first, operands, running, product, joi
     reads = np.empty(int(block[-1]) if len(block) else 0, np.int64)
     own_made = made[own[made]]
     reads[_ranges(at, own_made, counts)] = operands[_ranges(first, own_made)]
-    p = product[ends]
-    first_p = p[opens[p]]
-    reads[at[first_p]] = running[ends[opens[p]]]
-    reads[at[p] + opens[p]] = operands[first[p]]
-    reads[at[p] + opens[p] + 1] = operands[first[p] + 1]
+    reads[at[p[opens]]] = running[ends[opens]]  # the chain's start
+    w_at = at[p] + opens
+    reads[w_at] = operands[first[p]]
+    reads[w_at + 1] = operands[first[p] + 1]
     return reads, block[~inside[made]]
 
 
