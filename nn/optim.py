@@ -160,27 +160,37 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """p -= lr * v with v = momentum * v + grad (PyTorch's form; plain SGD when momentum = 0).
+    """p -= lr * v with v = momentum * v + grad + weight_decay * p (PyTorch's form; plain SGD by default).
+
+    `weight_decay` adds weight_decay * p to each gradient: the gradient of an L2 penalty
+    (weight_decay / 2) * sum(p * p) that is then not built into the graph (as torch.optim.SGD does).
 
     >>> p = Value(1.0); p.grad = 0.5
     >>> SGD([p], lr=0.1).step(); p.data
     0.95
+    >>> q = Value(1.0); q.grad = 0.5
+    >>> SGD([q], lr=0.1, weight_decay=0.5).step(); q.data  # 1 - 0.1 * (0.5 + 0.5 * 1)
+    0.9
     """
 
     momentum = Setting(_fraction_below_one)
+    weight_decay = Setting(_non_negative)
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         self.momentum = momentum
+        self.weight_decay = weight_decay
         self.velocity = [0.0] * len(self.params)
 
     _state_names = ("velocity",)
 
     def step(self) -> None:
         """One update of every parameter from its current `.grad` (a nan gradient makes the parameter nan)."""
-        lr, momentum = self.lr, self.momentum  # read once: each read of a Setting is a function call
-        if self._arrays is not None:  # p -= lr * v, v = momentum * v + g: the loop below, on arrays
+        lr, momentum, decay = self.lr, self.momentum, self.weight_decay  # read once: each read is a function call
+        if self._arrays is not None:  # the loops below, on arrays: the same operations in the same order
             p, g = self._numbers_and_grads()
+            if decay != 0.0:
+                g = g + decay * p  # a new array: the gradients themselves stay as the run left them
             if momentum == 0.0:
                 p -= lr * g
             else:
@@ -190,13 +200,17 @@ class SGD(Optimizer):
                 p -= lr * v
             self._store(p)
             return
-        if momentum == 0.0:
+        if momentum == 0.0 and decay == 0.0:
             for p in self.params:
                 p.data -= lr * p.grad
             return
         velocity = self.velocity
         for i, p in enumerate(self.params):
-            velocity[i] = v = momentum * velocity[i] + p.grad
+            g = p.grad + decay * p.data if decay != 0.0 else p.grad
+            if momentum == 0.0:
+                p.data -= lr * g
+                continue
+            velocity[i] = v = momentum * velocity[i] + g
             p.data -= lr * v
 
 

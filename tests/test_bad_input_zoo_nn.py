@@ -241,9 +241,10 @@ TARGETS = (
             Slot("state[first]", lambda a, v: a[1].__setitem__(next(iter(a[1])), v), expect=SETTING),
         ), state=lambda a: params_of(a[0]),
     ),
-    Target("SGD", lambda: [[Value(1.0), Value(-2.0)], 0.1, 0.9], stepped(SGD), ("SGD",), (
+    Target("SGD", lambda: [[Value(1.0), Value(-2.0)], 0.1, 0.9, 1e-4], stepped(SGD), ("SGD",), (
         arg(0, "params", expect=NOTHING_WORKS), item((0, 0), "params[0]", expect=NOTHING_WORKS),
         arg(1, "lr", expect=SETTING), arg(2, "momentum", expect={**SETTING, "np_int64": "raises"}),
+        arg(3, "weight_decay", expect=SETTING),
     )),
     Target("Adam", lambda: [[Value(1.0), Value(-2.0)], 0.01, [0.9, 0.999], 1e-8], stepped(Adam), ("Adam",), (
         arg(0, "params", expect=NOTHING_WORKS), item((0, 0), "params[0]", expect=NOTHING_WORKS),
@@ -264,6 +265,7 @@ TARGETS = (
         for label, make, attribute, expect in [
             ("SGD", lambda ps: SGD(ps, lr=0.1, momentum=0.5), "lr", SETTING),
             ("SGD", lambda ps: SGD(ps, lr=0.1, momentum=0.5), "momentum", {**SETTING, "np_int64": "raises"}),
+            ("SGD", lambda ps: SGD(ps, lr=0.1, weight_decay=1e-4), "weight_decay", SETTING),
             ("Adam", lambda ps: Adam(ps, lr=0.1), "lr", SETTING),
             ("Adam", lambda ps: Adam(ps, lr=0.1), "eps", SETTING),
             ("Adam", lambda ps: Adam(ps, lr=0.1), "betas", NOTHING_WORKS),
@@ -276,6 +278,7 @@ TARGETS = (
                (arg(1, "params[0].grad", expect={n: "works" for n in FLOAT_GRADS}, data=True, only=FLOAT_GRADS),))
         for label, make in [
             ("SGD", lambda ps: SGD(ps, lr=0.1)), ("SGD(momentum)", lambda ps: SGD(ps, lr=0.1, momentum=0.9)),
+            ("SGD(weight_decay)", lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-4)),
             ("Adam", lambda ps: Adam(ps, lr=0.1)), ("AdamW", lambda ps: AdamW(ps, lr=0.1)),
         ]
     ),

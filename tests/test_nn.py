@@ -109,6 +109,27 @@ def test_sgd_momentum_matches_pytorch_formula():
     assert p.data == pytest.approx(expected, rel=1e-15)  # the same float operations in the same order
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_weight_decay_is_the_gradient_of_an_l2_penalty_left_out_of_the_graph(momentum):
+    """SGD(weight_decay=c) on the loss takes the steps plain SGD takes on loss + (c / 2) * l2(params)."""
+    decayed, penalised, plain = MLP(2, [3, 1], seed=4), MLP(2, [3, 1], seed=4), MLP(2, [3, 1], seed=4)
+    c, rows, targets = 0.02, [[0.5, -1.0], [2.0, 0.25]], [1.0, -0.5]
+    optimizers = [SGD(decayed.parameters(), lr=0.1, momentum=momentum, weight_decay=c),
+                  SGD(penalised.parameters(), lr=0.1, momentum=momentum),
+                  SGD(plain.parameters(), lr=0.1, momentum=momentum)]
+    for _ in range(5):
+        mse([decayed(r) for r in rows], targets).backward()
+        (mse([penalised(r) for r in rows], targets) + (c / 2) * l2(penalised.parameters())).backward()
+        mse([plain(r) for r in rows], targets).backward()
+        for opt in optimizers:
+            opt.step()
+            opt.zero_grad()
+    # The penalty's gradient reaches each p as (c / 2) * (p + p) through the graph, where the optimizer
+    # adds c * p: the same number up to the rounding of the sums it joins, an ulp or two per step.
+    assert [p.data for p in decayed.parameters()] == pytest.approx([p.data for p in penalised.parameters()], rel=1e-13)
+    assert [p.data for p in decayed.parameters()] != pytest.approx([p.data for p in plain.parameters()], rel=1e-4)
+
+
 def test_adam_minimises_a_quadratic_and_lr_can_be_scheduled():
     x = Value(5.0)
     opt = Adam([x], lr=0.5)

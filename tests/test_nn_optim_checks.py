@@ -100,6 +100,25 @@ def test_a_bad_sgd_momentum_is_refused_at_construction_and_when_set_later(moment
 
 
 @pytest.mark.parametrize(
+    ("weight_decay", "error", "message"),
+    [
+        (-0.1, ValueError, "weight_decay must be >= 0, got -0.1"),
+        (NAN, ValueError, "weight_decay must be a finite number, got nan"),
+        (INF, ValueError, "weight_decay must be a finite number, got inf"),
+        (True, TypeError, "weight_decay must be a number, not a bool"),
+        ("0.01", TypeError, "weight_decay needs a real number, got str"),
+    ],
+)
+def test_a_bad_sgd_weight_decay_is_refused_at_construction_and_when_set_later(weight_decay, error, message):
+    with pytest.raises(error, match=f"SGD: {message}"):
+        SGD([one_parameter()], lr=0.1, weight_decay=weight_decay)
+    opt = SGD([one_parameter()], lr=0.1, weight_decay=1e-4)
+    with pytest.raises(error, match=f"SGD: {message}"):
+        opt.weight_decay = weight_decay
+    assert opt.weight_decay == 1e-4
+
+
+@pytest.mark.parametrize(
     ("eps", "error", "message"),
     [
         (NAN, ValueError, "eps must be a finite number, got nan"),  # used to turn every parameter into nan

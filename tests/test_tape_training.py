@@ -16,6 +16,8 @@ from tests.test_tape_batch import random_rows, sample_loss
 OPTIMIZERS = {
     "SGD": lambda ps: SGD(ps, lr=0.1),
     "SGD with momentum": lambda ps: SGD(ps, lr=0.05, momentum=0.9),
+    "SGD with weight decay": lambda ps: SGD(ps, lr=0.1, weight_decay=0.01),
+    "SGD with momentum and weight decay": lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
     "Adam": lambda ps: Adam(ps, lr=0.01),
     "AdamW": lambda ps: AdamW(ps, lr=0.02, betas=(0.8, 0.95), weight_decay=0.1),
 }
