@@ -127,7 +127,8 @@ def plan(todo: list[str], smoke: bool = False) -> list[tuple[str, str, tuple[str
         w2 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W2 µs per step, 3-4-1 net", e, ("W2", e), "step_us") for e in w2]
     if "W3" in todo:
-        w3 = ["engine", "engine (scalar code)", *(["tape (scalar code)"] if have_tape else []), *scalar[1:], "numpy"]
+        w3 = ["engine", "engine (scalar code)", *(["tape", "tape (scalar code)"] if have_tape else []), *scalar[1:],
+              "numpy"]
         w3 += ["torch", "torch vectorized"] if have_torch else []
         items += [("W3 ms per step, two moons", e, ("W3", e), "step_ms") for e in w3]
     if "W4" in todo:

@@ -119,6 +119,37 @@ def w3_tape(weights, biases, x, y, steps, marks=None):
     return losses
 
 
+def w3_tape_batch(weights, biases, x, y, steps, marks=None):
+    """One sample's hinge loss recorded once and replayed over the 100 rows (run_batch), as digits trains.
+
+    The L2 term is the optimizer's weight decay: SGD(weight_decay=2e-4) adds 2e-4 * p to each
+    gradient, the gradient of 1e-4 * sum(p * p), which then need not be built into every sample's
+    graph; the step's loss adds its value from the parameters' numbers (tape.wrt_data).
+    """
+    import numpy as np
+
+    from autograd import Tape, Value
+    from nn import MLP, SGD, hinge
+
+    model = MLP.from_arrays(weights, biases, activation="relu", output_activation="linear")
+    point, label = [Value(0.0), Value(0.0)], Value(1.0)
+    tape = Tape(hinge([model(point)], [label]), wrt=model.parameters(), inputs=[*point, label])
+    rows = np.column_stack([x, y]).astype(np.float64)
+    opt = SGD(model.parameters(), lr=1.0, weight_decay=2e-4)
+    loop_started(marks)
+    losses = []
+    with tape.training(opt):
+        for k in range(steps):
+            data_loss = tape.run_batch(rows).mean()
+            p = tape.wrt_data
+            losses.append(data_loss + 1e-4 * float(p @ p))
+            opt.lr = 1.0 - 0.9 * k / 100
+            opt.step()
+            opt.zero_grad()
+    loop_ended(marks)
+    return losses
+
+
 def w3_numpy(weights, biases, x, y, steps):
     from nn.reference import ReferenceMLP
 

@@ -25,7 +25,7 @@ W2_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 W2_Y = [0.0, 0.0, 1.0, 1.0]
 W2_STEPS = {"engine": 2000, "engine (scalar code)": 1000, "tape (scalar code)": 20000, "micrograd": 400,
             "torch": 150, "torch vectorized": 2000, "numpy": 20000}
-W3_STEPS = {"engine": 5, "engine (scalar code)": 3, "tape (scalar code)": 300, "micrograd": 2, "torch": 2,
+W3_STEPS = {"engine": 5, "engine (scalar code)": 3, "tape (scalar code)": 300, "tape": 500, "micrograd": 2, "torch": 2,
             "torch vectorized": 200, "numpy": 500}
 # W5: the engines fast enough train all 10 epochs (ms per epoch, and the test accuracy at the end); the eager
 # engine (seconds per epoch) and micrograd (minutes) are timed on the first batches and scaled to an epoch.
@@ -120,8 +120,9 @@ def warm_up_numba() -> None:
     """Import Numba and load the compiled loops from the disk cache, so no timing includes either."""
     from autograd import Tape, Value
 
-    x = Value(1.0)
+    x, w = Value(1.0), Value(2.0)
     Tape(x * x + 1.0, wrt=[x]).run()
+    Tape((w * x).tanh(), wrt=[w], inputs=[x]).run_batch([[0.5], [1.5]])  # the batch replay's loops too
 
 
 def w1_memory(engine: str) -> dict:
@@ -163,6 +164,7 @@ def w3_runners() -> dict[str, Callable[[int], list]]:
             "torch vectorized": w3_peers.w3_torch_vectorized, "numpy": w3_peers.w3_numpy}
     runners = {name: (lambda n, marks=None, run=run: run(*problem, n)) for name, run in runs.items()}
     runners["tape (scalar code)"] = lambda n, marks=None: w3_peers.w3_tape(*problem, n, marks)
+    runners["tape"] = lambda n, marks=None: w3_peers.w3_tape_batch(*problem, n, marks)
     return runners
 
 

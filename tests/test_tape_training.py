@@ -99,6 +99,28 @@ def test_the_values_are_current_after_the_block_after_sync_and_for_eager_tools_i
     assert w.grad == gradient + tape.grad[0]  # no zero_grad: the two batches' gradients added up
 
 
+def test_wrt_data_reads_the_numbers_being_trained_in_wrt_order_inside_and_outside_the_block():
+    model, features, label, loss = sample_loss()
+    params = model.parameters()
+    wrt = [params[3], *params, params[0]]  # out of order, and two leaves listed twice
+    tape = Tape(loss, wrt=wrt, inputs=[*features, label])
+    assert tape.wrt_data.tolist() == [p.data for p in wrt]
+    opt = SGD(params, lr=0.1, weight_decay=0.01)
+    with tape.training(opt):
+        tape.run_batch(random_rows(4))
+        opt.step()
+        stale = [p.data for p in wrt]  # the Values: as they were before the step
+        current = tape.wrt_data
+        current[0] = 123.0  # a copy: writing to it changes nothing
+        assert tape.wrt_data[0] != 123.0
+        tape.sync()
+        assert tape.wrt_data.tolist() == [p.data for p in wrt] != stale
+        assert tape.wrt_data[0] == params[3].data == tape.wrt_data[4]  # wrt[0] and wrt[4] are one leaf
+    params[1].data = None
+    with pytest.raises(TypeError, match=r"Tape.wrt_data: the leaf wrt\[2\] 'w\[0\]\[0\]\[1\]' holds .data = NoneType None, not a number"):
+        tape.wrt_data  # noqa: B018 (reading the property is the test)
+
+
 def test_an_error_inside_the_block_still_writes_the_values_back():
     model, features, label, loss = sample_loss()
     tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])

@@ -119,6 +119,22 @@ class Tape:
         """d output / d wrt of the last run, in wrt order (a copy; zeros before the first run)."""
         return self._grad.copy()
 
+    @property
+    def wrt_data(self) -> np.ndarray:
+        """The wrt leaves' numbers, in wrt order (a copy): inside `training()` the arrays' (current), else their .data.
+
+        Inside the block the Values are written back only at its end or on `sync()`; this reads the
+        numbers the optimizer is updating, without a Python loop over the parameters.
+
+        >>> from autograd import Value
+        >>> a, b = Value(2.0), Value(-1.0)
+        >>> Tape(a * b, wrt=[a, b]).wrt_data.tolist()
+        [2.0, -1.0]
+        """
+        if self._training is not None:
+            return self._training.data[self._wrt_positions]  # indexing by an array makes a copy
+        return np.array(feeding.read(self, "Tape.wrt_data", self.wrt), dtype=np.float64)
+
     def __len__(self) -> int:
         """The number of op slots the tape runs."""
         return len(self.recording.codes) - self.recording.start
