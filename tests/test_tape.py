@@ -45,6 +45,8 @@ ONE_INPUT = {
     "log_floor": lambda x: apply(LOG_FLOOR, x),
     # a hinge label: built at x = 0.5 as the label 1; at x = 0 it is -1, and every other x is refused
     "label±1": lambda x: apply(LABEL, (x - 0.5) * 4.0 + 1.0),
+    # one leaf as both operands: its two gradient shares land in one slot, in order
+    "x * x": lambda x: x * x, "x + x": lambda x: x + x,
 }
 TWO_INPUTS = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,

@@ -135,6 +135,21 @@ def forward_lanes(codes, first, operands, values, start, uniform):
             for s in range(lanes):
                 top, exps = _shift_and_sum(values, operands, j, last, s)
                 values[i, s] = math.exp(values[which, s] - top) / exps
+        elif c == ADD:  # the commonest ops of a network each loop over the lanes on their own: LLVM vectorizes
+            b = operands[j + 1]  # such a loop, where it cannot the loop below, which asks every lane which op
+            for s in range(lanes):
+                values[i, s] = values[a, s] + values[b, s]
+        elif c == MUL:
+            b = operands[j + 1]
+            for s in range(lanes):
+                values[i, s] = values[a, s] * values[b, s]
+        elif c == RELU:
+            for s in range(lanes):
+                x = values[a, s]
+                values[i, s] = 0.0 if x <= 0.0 else x
+        elif c == TANH:
+            for s in range(lanes):
+                values[i, s] = math.tanh(values[a, s])
         else:
             b = operands[j + 1] if end - j > 1 else a
             for s in range(lanes):
@@ -319,6 +334,24 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform):
                     p = operands[m]
                     slope = out * ((1.0 if m == which else 0.0) - math.exp(values[p, s] - top) / exps)
                     grads[p, s] += slope * g
+        elif c == ADD:  # as in forward_lanes: the commonest ops on their own, the same operations per lane
+            b = operands[j + 1]
+            for s in range(lanes):
+                grads[a, s] += 1.0 * grads[i, s]
+            for s in range(lanes):
+                grads[b, s] += 1.0 * grads[i, s]
+        elif c == MUL:
+            b = operands[j + 1]
+            for s in range(lanes):
+                grads[a, s] += values[b, s] * grads[i, s]
+            for s in range(lanes):
+                grads[b, s] += values[a, s] * grads[i, s]
+        elif c == RELU:
+            for s in range(lanes):
+                grads[a, s] += _step(values[a, s]) * grads[i, s]
+        elif c == TANH:
+            for s in range(lanes):
+                grads[a, s] += (1.0 - values[i, s] * values[i, s]) * grads[i, s]
         else:
             two = end - j > 1 and c != POWER
             b = operands[j + 1] if end - j > 1 else a
