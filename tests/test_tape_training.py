@@ -117,7 +117,8 @@ def test_wrt_data_reads_the_numbers_being_trained_in_wrt_order_inside_and_outsid
         assert tape.wrt_data.tolist() == [p.data for p in wrt] != stale
         assert tape.wrt_data[0] == params[3].data == tape.wrt_data[4]  # wrt[0] and wrt[4] are one leaf
     params[1].data = None
-    with pytest.raises(TypeError, match=r"Tape.wrt_data: the leaf wrt\[2\] 'w\[0\]\[0\]\[1\]' holds .data = NoneType None, not a number"):
+    refused = r"Tape.wrt_data: the leaf wrt\[2\] 'w\[0\]\[0\]\[1\]' holds .data = NoneType None, not a number"
+    with pytest.raises(TypeError, match=refused):
         tape.wrt_data  # noqa: B018 (reading the property is the test)
 
 
