@@ -155,11 +155,7 @@ def forward_lanes(codes, first, operands, values, start, uniform):
             for s in range(lanes):
                 x = values[a, s]
                 y = values[b, s]
-                if c == ADD:
-                    v = x + y
-                elif c == MUL:
-                    v = x * y
-                elif c == SUB:
+                if c == SUB:
                     v = x - y
                 elif c == DIV:
                     if y == 0.0:
@@ -175,16 +171,12 @@ def forward_lanes(codes, first, operands, values, start, uniform):
                     if x <= 0.0:
                         return i
                     v = math.log(x)
-                elif c == TANH:
-                    v = math.tanh(x)
                 elif c == SIGMOID:
                     if x >= 0.0:
                         v = 1.0 / (1.0 + math.exp(-x))
                     else:
                         e = math.exp(x)
                         v = e / (1.0 + e)
-                elif c == RELU:
-                    v = 0.0 if x <= 0.0 else x
                 elif c == SQRT:
                     if x < 0.0:
                         return i
@@ -361,12 +353,8 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform):
                 y = values[b, s]
                 out = values[i, s]
                 slope_b = 0.0
-                if c == ADD:
-                    slope, slope_b = 1.0, 1.0
-                elif c == SUB:
+                if c == SUB:
                     slope, slope_b = 1.0, -1.0
-                elif c == MUL:
-                    slope, slope_b = y, x
                 elif c == DIV:
                     slope, slope_b = 1.0 / y, -out / y
                 elif c == MAX:
@@ -382,12 +370,8 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform):
                     spread = BCE_EPS if spread <= BCE_EPS else spread
                     slope = (x - y) / spread
                     slope_b = _floored_log(1.0 - x) - _floored_log(x)
-                elif c == TANH:
-                    slope = 1.0 - out * out
                 elif c == SIGMOID:
                     slope = out * (1.0 - out)
-                elif c == RELU:
-                    slope = _step(x)
                 elif c == NEG:
                     slope = -1.0
                 elif c == EXP:
