@@ -235,9 +235,11 @@ def main(argv: list[str]) -> None:
         notes.append("micrograd is not installed (pip install micrograd==0.1.0, or `make bench`)")
     if peers.tape_available():
         notes.append("tape: W1 and W4 rows time one replay (forward and backward) of the graph recorded once;"
-                     " a W2 step is a replay plus the plain Python update loop over the parameters, a W3 step a"
-                     " replay plus nn.SGD's step on the tape's arrays (inside tape.training(opt)); W5 one sample's"
-                     " graph replayed over each batch, Adam on the tape's arrays")
+                     " a W2 step is a replay plus the plain Python update loop over the parameters; a W3 step of"
+                     " tape (scalar code) a replay of the whole batch's graph plus nn.SGD's step on the tape's arrays"
+                     " (inside tape.training(opt)), of tape one point's graph replayed over the 100 rows, the L2"
+                     " term as SGD's weight decay; W5 one sample's graph replayed over each batch, Adam on the"
+                     " tape's arrays")
     else:
         notes.append("Numba is not installed, so the tape is not measured (pip install numba, or `make bench`)")
     if "W5" in todo:
