@@ -8,7 +8,7 @@
     W5  scikit-learn's handwritten digits: MLP(64, [32, 10]), batches of 32, Adam lr 0.01; time per
         epoch of 1,437 digits, test accuracy after 10 epochs
 
-    make bench                               # everything: about 8 minutes
+    make bench                               # everything: 10-17 minutes (PyTorch installed: the longer)
     python -m bench --only W5                # one workload (W1, W2, W3, W4 or W5)
     python -m bench --only W1 --repeat 7     # more repetitions; medians are reported
     python -m bench --smoke                  # every workload a hundredth of its size, once: does it run?
