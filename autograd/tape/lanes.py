@@ -135,8 +135,8 @@ def forward_lanes(codes, first, operands, values, start, uniform):
             for s in range(lanes):
                 top, exps = _shift_and_sum(values, operands, j, last, s)
                 values[i, s] = math.exp(values[which, s] - top) / exps
-        elif c == ADD:  # the commonest ops of a network each loop over the lanes on their own: LLVM vectorizes
-            b = operands[j + 1]  # such a loop, where it cannot the loop below, which asks every lane which op
+        elif c == ADD:  # the commonest ops of a network each have a loop over the lanes of their own, which
+            b = operands[j + 1]  # LLVM vectorizes; the shared loop below asks each lane which op it runs, and is not
             for s in range(lanes):
                 values[i, s] = values[a, s] + values[b, s]
         elif c == MUL:
