@@ -276,3 +276,54 @@ def test_an_input_gradient_that_overflows_is_refused_though_run_batch_hands_back
     with pytest.raises(OverflowError, match=r"Tape.run_batch: row 0: backward through 'dot': the gradient overflows"):
         tape.run_batch([[1e-250, 1e-250], [0.0, 0.0]])
     assert [p.grad for p in w] == [0.0, 0.0]
+
+
+def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_batch():
+    # The lanes fill a wrt leaf that is only ever a dot's weight in lane 0 alone (the dot reads it
+    # there); w[0] (also in a product) and w[1] (a dot's second operand, read lane by lane) must be
+    # current in all sixteen lanes. The numbers change between batches, so a stale lane would show.
+    # The forward pass takes four such weights' products at a time: five weights (four, then one),
+    # and an input among the weights (one at a time), each lane still the eager engine's bits.
+    from autograd.functions import dot
+
+    def loss_of(w, x):
+        five = dot([w[0], w[2], w[1], w[2], w[0]], [x[0], x[1], x[1], x[0], x[1]])
+        mixed = dot([w[2], w[0], x[0], w[2], w[0]], [x[0], x[1], w[1], x[0], x[1]])
+        return (0.1 * (dot([w[0], w[2]], x) + w[0] * x[0] + dot(x, [w[1], w[1]]) + five * mixed)).tanh()
+
+    w, x = [Value(0.5), Value(-1.5), Value(2.0)], [Value(0.0), Value(0.0)]
+    tape = Tape(loss_of(w, x), wrt=w, inputs=x)
+    rows = [[r / 7 - 1, (r % 5) / 3] for r in range(20)]  # two groups of lanes
+    for step in range(3):
+        for p in w:
+            p.data += 0.25 * (step + 1)
+            p.grad = 0.0
+        outputs = tape.run_batch(rows)
+        batch_grad = [p.grad for p in w]
+        for p in w:
+            p.grad = 0.0
+        losses = [loss_of(w, row) for row in rows]
+        (sum_values(losses) / len(rows)).backward()
+        assert all(same(o, loss.data) for o, loss in zip(outputs, losses))  # each lane's forward: the eager bits
+        scale = max(abs(p.grad) for p in w)
+        assert all(math.isclose(b, p.grad, rel_tol=0.0, abs_tol=RTOL_BATCH * scale) for b, p in zip(batch_grad, w))
+
+
+@pytest.mark.parametrize("build, refused_x", [
+    (lambda w, x: (w * x).exp(), 1600.0),  # row 17's forward pass overflows, in the second group
+    (lambda w, x: (w * x).sqrt(), 0.0),  # row 17's backward pass: the slope of sqrt at 0 is infinite
+])
+def test_a_batch_refused_in_its_second_group_leaves_no_gradient_behind_for_the_next(build, refused_x):
+    # The lanes add the wrt leaves' gradients up in their slots across groups of sixteen and clear
+    # them as they sum them; a batch refused after its first group must clear them too, or the next
+    # batch would start from its partial sums.
+    w, x = Value(0.5, label="w"), Value(0.0, label="x")
+    tape = Tape(build(w, x), wrt=[w], inputs=[x])
+    bad = [[1.0 + r / 10] for r in range(17)] + [[refused_x]]
+    with pytest.raises(OverflowError, match=r"row 17: "):
+        tape.run_batch(bad)
+    good = [[1.0 + r / 10] for r in range(40)]
+    outputs = tape.run_batch(good)
+    fresh_w, fresh_x = Value(0.5), Value(0.0)
+    fresh = Tape(build(fresh_w, fresh_x), wrt=[fresh_w], inputs=[fresh_x])
+    assert outputs.tolist() == fresh.run_batch(good).tolist() and w.grad == fresh_w.grad  # the same bits

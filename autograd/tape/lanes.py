@@ -80,7 +80,8 @@ def _shift_and_sum(values, operands, j, end, s):
 def forward_lanes(codes, first, operands, values, start, uniform):
     """Every op slot from `start` on, for each lane; OK, or the first slot where a lane needs checking.
 
-    Slots 0 .. uniform - 1 hold the same number in every lane (the wrt leaves, unless a row feeds one).
+    Slots 0 .. uniform - 1 hold the same number in every lane (the wrt leaves, unless a row feeds one),
+    in lane 0 alone for a leaf only ever read as a dot's weight (batch.read_in_every_lane).
     """
     lanes = values.shape[1]
     for i in range(start, len(codes)):
@@ -92,7 +93,20 @@ def forward_lanes(codes, first, operands, values, start, uniform):
             half = (end - j) // 2
             for s in range(lanes):
                 values[i, s] = 0.0
-            for m in range(j, j + half):
+            m = j
+            while m < j + half:
+                if m + 4 <= j + half and max(operands[m], operands[m + 1], operands[m + 2], operands[m + 3]) < uniform:
+                    # Four such weights: their products in one pass over the lanes, the sum read and written
+                    # once for four, and added to in the same order as one at a time: (((s + a) + b) + c) + d.
+                    w0, w1 = values[operands[m], 0], values[operands[m + 1], 0]
+                    w2, w3 = values[operands[m + 2], 0], values[operands[m + 3], 0]
+                    k = m + half
+                    x0, x1, x2, x3 = operands[k], operands[k + 1], operands[k + 2], operands[k + 3]
+                    for s in range(lanes):
+                        values[i, s] = (values[i, s] + w0 * values[x0, s] + w1 * values[x1, s] + w2 * values[x2, s]
+                                        + w3 * values[x3, s])
+                    m += 4
+                    continue
                 p = operands[m]
                 q = operands[m + half]
                 if p < uniform:
@@ -102,6 +116,7 @@ def forward_lanes(codes, first, operands, values, start, uniform):
                 else:
                     for s in range(lanes):
                         values[i, s] += values[p, s] * values[q, s]
+                m += 1
         elif c == SSE or c == SUM:
             half = (end - j) // 2 if c != SUM else end - j
             for s in range(lanes):
@@ -224,42 +239,32 @@ BOUNDLESS = 1e290  # a gradient share at most this large: adding up as many as a
 
 
 @njit
-def _inputs_gradient_unread(values, grads, operands, i, j, half, uniform, start):
-    """Whether dot i may leave out d/dx_k = w_k * g for its second half (the x_k), changing nothing one can see.
+def _inputs_gradient_unread(grads, i, largest_weight):
+    """Whether a dot whose x_k no one reads (`inputs_unread[i]`, batch.py) may leave out d/dx_k = w_k * g.
 
-    So when every x_k is a leaf outside wrt (a pixel fed from a row: run_batch hands back the wrt
-    leaves' sums alone, so no one reads these gradients), every w_k is a wrt leaf no row feeds
-    (slots below `uniform`: the same number in every lane), and every share w_k * g is finite
-    and small enough that no sum of them overflows: the pass the engine runs would add only
-    finite numbers there, and refuse nothing. In the digits classifier these are the 64 pixels
-    of each hidden neuron: 43% of the products of the backward pass.
+    So when every share w_k * g is finite and small enough that no sum of them overflows (no
+    |w_k| is above `largest_weight`, inf if one is not finite): the pass the engine runs would
+    add only finite numbers there, and refuse nothing, so leaving them out changes nothing one
+    can see. In the digits classifier these are the 64 pixels of each hidden neuron: 43% of the
+    products of the backward pass.
     """
-    for m in range(j + half, j + 2 * half):
-        if operands[m] < uniform or operands[m] >= start:
-            return False
-    largest_w = 0.0
-    for m in range(j, j + half):
-        p = operands[m]
-        if p >= uniform or not _finite(values[p, 0]):
-            return False
-        largest_w = max(largest_w, abs(values[p, 0]))
     largest_g = 0.0
-    for s in range(values.shape[1]):
+    for s in range(grads.shape[1]):
         if not _finite(grads[i, s]):
             return False
         largest_g = max(largest_g, abs(grads[i, s]))
-    return largest_w * largest_g <= BOUNDLESS
+    return largest_weight * largest_g <= BOUNDLESS
 
 
 @njit(error_model="numpy")
-def backward_lanes(codes, first, operands, values, grads, start, uniform):
+def backward_lanes(codes, first, operands, values, grads, start, uniform, largest_weight, inputs_unread):
     """d output / d slot for each lane into `grads` (1.0 at the output, 0.0 elsewhere, or a running sum).
 
     Unchecked, like backward_unchecked: an inf or nan stays where it lands, and the caller
     scans for it. Returns OK, or the slot of a step the engine refuses whatever its numbers.
-    Slots 0 .. uniform - 1 are wrt leaves that no row feeds (0 if a row feeds one): a dot's
-    gradients of the leaves past them may be left out where no one can tell
-    (_inputs_gradient_unread).
+    Slots 0 .. uniform - 1 are wrt leaves that no row feeds (0 if a row feeds one), none larger
+    than `largest_weight`; `inputs_unread[i]`: dot i's second half are leaves whose gradients no
+    one reads, which may be left out where no one can tell (_inputs_gradient_unread).
     """
     lanes = values.shape[1]
     for i in range(len(codes) - 1, start - 1, -1):
@@ -269,7 +274,7 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform):
         a = operands[j]
         if c == DOT:  # d/dw_k = x_k for the first half, then d/dx_k = w_k, in operand order
             half = (end - j) // 2
-            if _inputs_gradient_unread(values, grads, operands, i, j, half, uniform, start):
+            if inputs_unread[i] and _inputs_gradient_unread(grads, i, largest_weight):
                 end = j + half
             for m in range(j, end):
                 p = operands[m]
