@@ -16,6 +16,7 @@ of the tape's last `run()`, which `sync()` writes into the graph, are left as th
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -116,15 +117,21 @@ def replay_rows(codes, first, operands, values, grads, start, output, columns, r
     return OK, rows.shape[0], 0
 
 
+def dot_halves(rec: Any) -> Iterator[tuple[int, int, int, int]]:
+    """Each dot's slot i and where its operands' two halves lie: weights at [j, middle), x_k at [middle, end)."""
+    for i in np.flatnonzero(rec.codes == DOT).tolist():
+        j, end = int(rec.first[i]), int(rec.first[i + 1])
+        yield i, j, j + (end - j) // 2, end
+
+
 def dots_with_inputs_unread(rec: Any, targets: int) -> np.ndarray:
     """For each slot, whether it is a dot whose weights are wrt leaves no row feeds and whose x_k are leaves
     outside wrt (a row's pixels): no one reads the x_k's gradients (run_batch hands back the wrt leaves')."""
     unread = np.zeros(len(rec.codes), np.bool_)
     if (rec.inputs < targets).any():  # a row feeds a wrt leaf: replay_lanes' uniform is 0
         return unread
-    for i in np.flatnonzero(rec.codes == DOT):
-        j, end = rec.first[i], rec.first[i + 1]
-        weights, inputs = rec.operands[j : j + (end - j) // 2], rec.operands[j + (end - j) // 2 : end]
+    for i, j, middle, end in dot_halves(rec):
+        weights, inputs = rec.operands[j:middle], rec.operands[middle:end]
         unread[i] = (weights < targets).all() and ((inputs >= targets) & (inputs < rec.start)).all()
     return unread
 
@@ -146,9 +153,8 @@ def read_in_every_lane(rec: Any, targets: int) -> np.ndarray:
     any other read, and the output, takes each lane's own copy, which the replay must then fill.
     """
     as_weight = np.zeros(len(rec.operands), np.bool_)  # operand positions holding a dot's weight
-    for i in np.flatnonzero(rec.codes == DOT):
-        j, end = rec.first[i], rec.first[i + 1]
-        as_weight[j : j + (end - j) // 2] = True
+    for _, j, middle, _ in dot_halves(rec):
+        as_weight[j:middle] = True
     read = rec.operands[~as_weight]
     every_lane = np.zeros(targets, np.bool_)
     every_lane[read[read < targets]] = True
