@@ -179,12 +179,12 @@ def _engine_run(problem: Digits, batches: list[np.ndarray], marks: list | None, 
 
     model = MLP.from_arrays(problem.weights, problem.biases, activation="tanh", output_activation="linear")
     optimizer = Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    engine = gradients(model)
+    engine = gradients(model, problem.pixels, problem.classes)
     losses = []
     loop_started(marks)
     with engine.training(optimizer):
         for batch in batches:
-            losses.append(engine.mean_loss(problem.pixels[batch], problem.classes[batch]))
+            losses.append(engine.mean_loss(batch))
             optimizer.step()
             optimizer.zero_grad()
     (w1, w2), (b1, b2) = model.to_arrays()

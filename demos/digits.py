@@ -97,16 +97,17 @@ def accuracy(model: MLP, pixels: np.ndarray, classes: np.ndarray) -> float:
 class EagerGradients:
     """The eager engine: each batch's mean loss built as one graph of Values, then backward()."""
 
-    def __init__(self, model: MLP) -> None:
-        self.model = model
+    def __init__(self, model: MLP, pixels: np.ndarray, classes: np.ndarray) -> None:
+        self.model, self.pixels, self.classes = model, pixels, classes
 
     def training(self, optimizer: Adam) -> contextlib.AbstractContextManager:
         """Nothing to hand over: the Values hold the parameters' numbers all along."""
         return contextlib.nullcontext()
 
-    def mean_loss(self, pixels: np.ndarray, classes: np.ndarray) -> float:
-        """The batch's mean loss; adds its gradient into every parameter's .grad."""
-        loss = cross_entropy([self.model(row) for row in pixels.tolist()], classes.tolist())
+    def mean_loss(self, batch: np.ndarray) -> float:
+        """The mean loss of the images numbered `batch`; adds its gradient into every parameter's .grad."""
+        logits = [self.model(row) for row in self.pixels[batch].tolist()]
+        loss = cross_entropy(logits, self.classes[batch].tolist())
         loss.backward()
         return loss.data
 
@@ -121,20 +122,21 @@ class TapeGradients:
     so one recording serves every sample (the class as a number: the last column of a row).
     """
 
-    def __init__(self, model: MLP) -> None:
-        pixels = [Value(0.0, label=f"pixel{i}") for i in range(PIXELS)]
+    def __init__(self, model: MLP, pixels: np.ndarray, classes: np.ndarray) -> None:
+        inputs = [Value(0.0, label=f"pixel{i}") for i in range(PIXELS)]
         digit = Value(0.0, label="class")
-        loss = cross_entropy(model(pixels), digit)
-        self.tape = Tape(loss, wrt=model.parameters(), inputs=[*pixels, digit])
+        loss = cross_entropy(model(inputs), digit)
+        self.tape = Tape(loss, wrt=model.parameters(), inputs=[*inputs, digit])
+        self.rows = np.column_stack([pixels, classes])  # one row per image: its 64 pixels, then its class
 
     def training(self, optimizer: Adam) -> contextlib.AbstractContextManager:
         """While inside, the tape holds the parameters' numbers and gradients, and `optimizer` steps its arrays."""
         return self.tape.training(optimizer)
 
-    def mean_loss(self, pixels: np.ndarray, classes: np.ndarray) -> float:
-        """The batch's mean loss; adds its gradient into the parameters' gradients (the tape's arrays)."""
-        losses = self.tape.run_batch(np.column_stack([pixels, classes]), reduction="mean")
-        return float(np.mean(losses))
+    def mean_loss(self, batch: np.ndarray) -> float:
+        """The mean loss of the images numbered `batch`; adds its gradient into the tape's gradient array."""
+        losses = self.tape.run_batch(self.rows[batch], reduction="mean")
+        return float(losses.sum()) / len(losses)  # np.mean's bits, in half its time
 
     def sync(self) -> None:
         """Write the tape's numbers back into the Values, so that reading the model reads the latest step."""
@@ -157,14 +159,14 @@ def train(
     X_train, y_train, X_test, y_test = load(seed)
     model = make_model(seed)
     optimizer = Adam(model.parameters(), lr=lr)
-    engine = TapeGradients(model) if compiled else EagerGradients(model)
+    engine = (TapeGradients if compiled else EagerGradients)(model, X_train, y_train)
     steps = [(epoch, batch) for epoch in range(epochs) for batch in epoch_batches(TRAIN_ROWS, batch_size, seed, epoch)]
     steps = steps[:max_steps]
     history: dict[str, list[float]] = {"loss": [], "test_accuracy": [], "epoch_seconds": []}
     started = time.perf_counter()
     with engine.training(optimizer):
         for k, (epoch, batch) in enumerate(with_progress(steps, "digits", show=progress)):
-            history["loss"].append(engine.mean_loss(X_train[batch], y_train[batch]))
+            history["loss"].append(engine.mean_loss(batch))
             optimizer.step()
             optimizer.zero_grad()
             if k + 1 == len(steps) or steps[k + 1][0] != epoch:  # the epoch's last step

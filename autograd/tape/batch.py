@@ -201,26 +201,25 @@ def replay(tape: Any, who: str, rows: Any, with_backward: bool) -> tuple[np.ndar
     if tape._batch is None:
         tape._batch = Batch(tape)
     work = tape._batch
-    targets = len(tape._targets)  # the wrt leaves are slots 0 .. targets - 1 (record.lay_out puts them first)
     if tape._training is not None:
         parameters = tape._training.data
     else:
         parameters = np.frombuffer(feeding.read(tape, who, tape._targets), dtype=np.float64)
-    work.values[:targets] = parameters
     outputs = np.empty(len(table))
     if replay_lanes(rec.codes, rec.first, rec.operands, work.lane_values, work.lane_grads, rec.start, rec.output,
                     work.columns, table, parameters, work.sums, outputs, with_backward, work.every_lane,
                     work.inputs_unread) == OK:
-        return outputs, work.sums, True  # the batch's own array: run_batch divides it into a new one, or copies it
-    return _one_by_one(tape, who, table, with_backward, outputs)
+        return outputs, work.sums, True  # the batch's own array: run_batch divides it into a new one
+    return _one_by_one(tape, who, table, parameters, with_backward, outputs)
 
 
-def _one_by_one(tape: Any, who: str, table: np.ndarray, with_backward: bool, outputs: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _one_by_one(tape: Any, who: str, table: np.ndarray, parameters: np.ndarray, with_backward: bool,
+                outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """The batch one row at a time, each row's backward pass checked where it met an inf or nan."""
     k, rec, work = tape._k, tape.recording, tape._batch
     values, grads, sums = work.values, work.grads, work.sums
     targets = len(tape._targets)
+    values[:targets] = parameters
     sums[:] = 0.0
     row = 0
     finite_rows = True

@@ -243,8 +243,7 @@ class Tape:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r:.40}")
         outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
-        gradient = sums / len(outputs) if reduction == "mean" else sums.copy()
-        add_gradient(self, who, gradient, finite_rows)
+        gradient = add_gradient(self, who, sums, len(outputs) if reduction == "mean" else 1.0, finite_rows)
         self._grad = gradient if self._wrt_distinct else gradient[self._wrt_positions]
         return outputs
 
