@@ -9,6 +9,7 @@ interior nodes to write. (A graph of Values is another object to pickle, for tho
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from autograd.value import Value
@@ -19,7 +20,7 @@ def state_of(tape: Any) -> dict:
     if tape._training is not None:
         raise TypeError("Tape: cannot pickle a tape inside `with tape.training(optimizer):`; pickle it after"
                         " the block, when the parameters' numbers are back in their Values")
-    state = {key: v for key, v in tape.__dict__.items() if key not in ("_k", "_made", "_training", "_batch")}
+    state = {key: v for key, v in tape.__dict__.items() if key not in ("_k", "_made", "_training", "_batch", "_turn")}
     leaves = list(dict.fromkeys([*tape.wrt, *tape.inputs]))
     where = {leaf: n for n, leaf in enumerate(leaves)}
     state["_leaf_numbers"] = [(v.data, v.grad, v.label) for v in leaves]
@@ -50,3 +51,4 @@ def restore(tape: Any, state: dict) -> None:
     tape._made = None
     tape._training = None
     tape._batch = None
+    tape._turn = threading.Lock()

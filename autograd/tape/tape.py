@@ -20,6 +20,7 @@ itself before it reads the graph (autograd/replayed.py).
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,6 +114,7 @@ class Tape:
         self._no_numbers = np.zeros(0)
         self._made: frozenset | None = None  # creation numbers of the op nodes, found when first needed
         self._batch: Any = None  # the arrays of the batch replay (autograd/tape/batch.py), made on first use
+        self._turn = threading.Lock()  # held by the replay under way: the arrays hold one replay's numbers
 
     @property
     def grad(self) -> np.ndarray:
@@ -169,9 +171,30 @@ class Tape:
         """
         return self._pass(True, inputs)
 
+    def _busy(self, who: str) -> RuntimeError:
+        """The error of a replay begun while another thread is inside one on this tape (self._turn is taken).
+
+        A replay writes the tape's arrays (values, gradients, the batch's sums) and reads them back;
+        two at once would read each other's numbers and hand back a wrong gradient without a word.
+        """
+        return RuntimeError(
+            f"{who}: another thread is replaying this tape right now, and a tape holds one replay's numbers"
+            " at a time; give each thread a tape of its own (record the graph once per thread), or let the"
+            " threads take turns (a lock around the calls)"
+        )
+
     def _pass(self, backward: bool, inputs: Sequence[float] | np.ndarray | None) -> float:
-        """A run (with `backward`) or a forward pass; see `run`."""
+        """A run (with `backward`) or a forward pass, this thread's alone while it lasts; see `run`."""
         who = "Tape.run" if backward else "Tape.forward"
+        if not self._turn.acquire(False):
+            raise self._busy(who)
+        try:
+            return self._replay_pass(who, backward, inputs)
+        finally:
+            self._turn.release()
+
+    def _replay_pass(self, who: str, backward: bool, inputs: Sequence[float] | np.ndarray | None) -> float:
+        """The pass of `_pass`, once this thread has the tape to itself."""
         k, rec = self._k, self.recording
         fed = None
         if inputs is not None:  # checked first, then written: a bad batch changes nothing
@@ -236,15 +259,20 @@ class Tape:
         >>> tape.run_batch([[1.0], [3.0]]).tolist(), w.grad  # d/dw = 2 w x**2: 4 and 36, their mean 20
         ([4.0, 36.0], 20.0)
         """
-        from autograd.tape import batch
-        from autograd.tape.training import add_gradient
-
         who = "Tape.run_batch"
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r:.40}")
-        outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
-        gradient = add_gradient(self, who, sums, len(outputs) if reduction == "mean" else 1.0, finite_rows)
-        self._grad = gradient if self._wrt_distinct else gradient[self._wrt_positions]
+        from autograd.tape import batch
+        from autograd.tape.training import add_gradient
+
+        if not self._turn.acquire(False):
+            raise self._busy(who)
+        try:
+            outputs, sums, finite_rows = batch.replay(self, who, rows, with_backward=True)
+            gradient = add_gradient(self, who, sums, len(outputs) if reduction == "mean" else 1.0, finite_rows)
+            self._grad = gradient if self._wrt_distinct else gradient[self._wrt_positions]
+        finally:
+            self._turn.release()
         return outputs
 
     def forward_batch(self, rows: Any) -> np.ndarray:
@@ -257,7 +285,13 @@ class Tape:
         """
         from autograd.tape import batch
 
-        return batch.replay(self, "Tape.forward_batch", rows, with_backward=False)[0]
+        who = "Tape.forward_batch"
+        if not self._turn.acquire(False):
+            raise self._busy(who)
+        try:
+            return batch.replay(self, who, rows, with_backward=False)[0]
+        finally:
+            self._turn.release()
 
     # -- training: the parameters in arrays ---------------------------------------------------------------
 
