@@ -35,7 +35,7 @@ def test_a_second_thread_is_refused_while_one_replays_and_the_first_ends_as_if_a
     refused = (("run_batch", lambda: tape.run_batch([[5.0]])), ("forward_batch", lambda: tape.forward_batch([[5.0]])),
                ("run", lambda: tape.run([5.0])), ("forward", lambda: tape.forward([5.0])))
     for name, call in refused:
-        with pytest.raises(RuntimeError, match=rf"Tape\.{name}: another thread is replaying this tape right now"):
+        with pytest.raises(RuntimeError, match=rf"Tape\.{name}: this tape is in the middle of another replay"):
             call()
     go_on.set()
     first.join(WAIT)

@@ -180,9 +180,10 @@ class Tape:
         cost a tiny tape's run 1.2 µs of its 4.3, the inline lock 0.1.
         """
         return RuntimeError(
-            f"{who}: another thread is replaying this tape right now, and a tape holds one replay's numbers"
-            " at a time; give each thread a tape of its own (record the graph once per thread), or let the"
-            " threads take turns (a lock around the calls)"
+            f"{who}: this tape is in the middle of another replay (another thread's, or one called from inside"
+            " this one, say by a number's __float__), and a tape holds one replay's numbers at a time; give each"
+            " thread a tape of its own (record the graph once per thread), or let the threads take turns (a lock"
+            " around the calls)"
         )
 
     def _pass(self, backward: bool, inputs: Sequence[float] | np.ndarray | None) -> float:
