@@ -172,7 +172,7 @@ class Tape:
         return self._pass(True, inputs)
 
     def _busy(self, who: str) -> RuntimeError:
-        """The error of a replay begun while another thread is inside one on this tape (self._turn is taken).
+        """The error of a replay begun while another replay of this tape is under way (self._turn is taken).
 
         A replay writes the tape's arrays (values, gradients, the batch's sums) and reads them back;
         two at once would read each other's numbers and hand back a wrong gradient without a word.
