@@ -21,6 +21,10 @@ from tests.test_tape import EXPONENTS, GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS,
 # added in another order (the eager pass adds sample after sample into each leaf, the batch adds
 # sixteen lanes, then the lanes), so they agree to rounding, about 1e-16 per addition of 32 samples.
 RTOL_BATCH = 1e-12
+# The lanes' tanh is lane_math.tanh, not the C library's: at most this many units in the last place
+# apart (the largest difference on 17 million numbers, tests/test_lane_math.py). Every other op in
+# the lanes is the one-sample pass's, to the bit.
+TANH_ULPS = 4
 
 
 def sample_loss():
@@ -53,7 +57,8 @@ def test_batch_gradient_matches_an_eager_graph_of_the_averaged_losses(n):
     expected = np.array([p.grad for p in model.parameters()])
     scale = np.abs(expected).max()
     assert np.abs(np.array(batch_grads) - expected).max() <= RTOL_BATCH * scale
-    assert np.array_equal(outputs, [v.data for v in losses])  # each row's loss: the same ops, the same bits
+    # Each row's loss: the same ops, each tanh the lanes' own, so within the batch replay's promise.
+    assert np.allclose(outputs, [v.data for v in losses], rtol=RTOL_BATCH, atol=0)
     assert np.array_equal(tape.grad, batch_grads)
 
 
@@ -107,7 +112,14 @@ def equal_floats(a, b):
     return a == b or (a != a and b != b)  # +0.0 and -0.0 equal: a batch adds the spare lanes' 0.0 too
 
 
-def assert_batch_agrees_with_single_runs(build, arity, cases):
+def same_as_single(lane: float, single: float, name: str) -> bool:
+    """The single run's bits; for tanh, within TANH_ULPS of them."""
+    if name != "tanh" or not math.isfinite(single):
+        return same(lane, single)
+    return abs(lane - single) <= TANH_ULPS * math.ulp(single) and math.copysign(1, lane) == math.copysign(1, single)
+
+
+def assert_batch_agrees_with_single_runs(build, arity, cases, name=""):
     tape, singles = single_outcomes(build, arity, cases)
     for numbers, single in zip(cases, singles):  # each row alone: the gradient of that row exactly
         if isinstance(single, type):
@@ -115,12 +127,15 @@ def assert_batch_agrees_with_single_runs(build, arity, cases):
                 tape.run_batch([numbers])
             continue
         outputs = tape.run_batch([numbers])
-        assert same(outputs[0], single[0]), numbers
+        assert same_as_single(outputs[0], single[0], name), numbers
+        if name == "tanh":  # d/dx = 1 - tanh(x)**2 of the lane's own tanh, as the one-sample pass computes it
+            single = (single[0], [(1.0 - outputs[0] * outputs[0]) * 1.0])
         assert all(map(equal_floats, tape.grad, single[1])), (numbers, tape.grad, single[1])
     good = [c for c, s in zip(cases, singles) if not isinstance(s, type)]
     if good:  # all of them at once: sixteen lanes at a time, each output the single run's
         outputs = tape.forward_batch(good)
-        assert all(same(o, s[0]) for o, s in zip(outputs, [s for s in singles if not isinstance(s, type)]))
+        singles_good = [s for s in singles if not isinstance(s, type)]
+        assert all(same_as_single(o, s[0], name) for o, s in zip(outputs, singles_good))
     bad = [i for i, s in enumerate(singles) if isinstance(s, type)]
     if bad:  # the first row the engine refuses is the one named
         with pytest.raises(singles[bad[0]], match=rf"row {bad[0]}: "):
@@ -129,7 +144,7 @@ def assert_batch_agrees_with_single_runs(build, arity, cases):
 
 @pytest.mark.parametrize("name", ONE_INPUT)
 def test_every_one_input_op_in_a_batch_matches_its_single_run(name):
-    assert_batch_agrees_with_single_runs(ONE_INPUT[name], 1, [[x] for x in GRID])
+    assert_batch_agrees_with_single_runs(ONE_INPUT[name], 1, [[x] for x in GRID], name)
 
 
 @pytest.mark.parametrize("name", TWO_INPUTS)
@@ -175,7 +190,8 @@ def test_a_batch_of_any_size_gives_each_rows_single_run_output(rows):
     tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
     table = [[*row, float(i % 3)] for i, row in enumerate(rows)]
     outputs = tape.run_batch(table)
-    assert [tape.forward(row) for row in table] == outputs.tolist()
+    # The same ops as a single run's, each tanh the lanes' own: within the batch replay's promise.
+    assert np.allclose(outputs, [tape.forward(row) for row in table], rtol=RTOL_BATCH, atol=0)
 
 
 # -- bad rows and failing rows ---------------------------------------------------------------------------
@@ -283,7 +299,7 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
     # there); w[0] (also in a product) and w[1] (a dot's second operand, read lane by lane) must be
     # current in all sixteen lanes. The numbers change between batches, so a stale lane would show.
     # The forward pass takes four such weights' products at a time: five weights (four, then one),
-    # and an input among the weights (one at a time), each lane still the eager engine's bits.
+    # and an input among the weights (one at a time), each lane still the eager engine's operations.
     from autograd.functions import dot
 
     def loss_of(w, x):
@@ -304,7 +320,9 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
             p.grad = 0.0
         losses = [loss_of(w, row) for row in rows]
         (sum_values(losses) / len(rows)).backward()
-        assert all(same(o, loss.data) for o, loss in zip(outputs, losses))  # each lane's forward: the eager bits
+        # Each lane's forward: the eager engine's ops, the last one the lanes' own tanh (a stale weight in a
+        # lane would be off by far more than TANH_ULPS).
+        assert all(abs(o - loss.data) <= TANH_ULPS * math.ulp(loss.data) for o, loss in zip(outputs, losses))
         scale = max(abs(p.grad) for p in w)
         assert all(math.isclose(b, p.grad, rel_tol=0.0, abs_tol=RTOL_BATCH * scale) for b, p in zip(batch_grad, w))
 

@@ -1,0 +1,57 @@
+"""tanh for the batch replay's lanes: plain arithmetic, so the compiler runs it on 8 numbers at once.
+
+The one-sample passes call the C library's tanh, as the eager engine does (`math.tanh`), so a
+tape's `run` gives the eager engine's bits. That is one call per number: on the digits
+classifier's 512 hidden neurons of a group of 16 samples it took 3.9 µs at the first step and
+up to 8 µs later (larger sums take the library's longer path), a tenth of the whole replay.
+`tanh` below has no call and no branch the compiler cannot turn into a select, so the lanes'
+loop over it becomes vector instructions: 0.8-1.0 µs for the same 512 numbers.
+
+How: tanh a = (e**(2a) - 1) / (e**(2a) + 1) = m / (m + 2) = 1 - 2 / (m + 2), with m = e**y - 1 and
+y = 2|x| (the first form below 1, the second from 1 on, as the C library does).
+y = k ln 2 + r, k a whole number and |r| <= ln(2) / 2; then e**y - 1 = 2**k (e**r - 1) + (2**k - 1),
+and e**r - 1 is its Taylor series to r**13 (the next term is below 1e-17 of it). m itself is
+computed, never e**y minus 1, so a small x loses nothing to cancellation.
+
+Measured: within 2 units in the last place (ulp) of the correctly rounded tanh on 28,000 numbers
+from 1e-3 to 30, 0.27 ulp on average (the C library's: 2 and 0.28; mpmath at 120 bits), and within
+4 ulp of the C library's on 17 million (the same number for 71% of them; tests/test_lane_math.py
+checks a million): 1e-15 relative, far inside the 1e-12 the batch replay promises.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (fdlibm's): k * LN2_HI is exact for k < 2**20
+LN2_LO = 1.90821492927058770002e-10
+INVERSE_LN2 = 1.44269504088896338700e00
+SATURATED = 20.0  # past this, 1 - tanh x < 1e-17: tanh x rounds to 1.0, and 2**k stays a whole int64
+INVERSE_FACTORIALS = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))  # 1/13!, 1/12!, ..., 1/2!
+
+
+@njit(inline="always", error_model="numpy")
+def tanh(x: float) -> float:
+    """tanh x, within 2 ulp, vectorizable; d/dx = 1 - tanh(x)**2 as always.
+
+    >>> abs(tanh(0.5) - math.tanh(0.5)) <= 2 * math.ulp(math.tanh(0.5))
+    True
+    """
+    a = abs(x)
+    y = 2.0 * min(a, SATURATED)
+    k = math.floor(y * INVERSE_LN2 + 0.5)
+    r = (y - k * LN2_HI) - k * LN2_LO
+    series = INVERSE_FACTORIALS[0]
+    for c in INVERSE_FACTORIALS[1:]:  # Horner: ((r/13! + 1/12!) r + 1/11!) r + ... + 1/2!
+        series = series * r + c
+    r_minus_1 = r + r * r * series  # e**r - 1
+    power = float(1 << int(k))  # 2**k: 0 <= k <= 58
+    m = power * r_minus_1 + (power - 1.0)  # e**y - 1
+    if a < 1.0:
+        t = m / (m + 2.0)  # no cancellation: m is small when x is
+    else:
+        t = 1.0 - 2.0 / (m + 2.0)  # 1 less a small number: correctly ordered as x grows to 1.0
+    t = 1.0 if a > SATURATED else t
+    return math.copysign(t, x) if a == a else x  # a nan stays a nan
