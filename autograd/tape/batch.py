@@ -32,7 +32,7 @@ LOOK_CLOSELY = -2  # a row's unchecked backward pass met an inf or nan: Python r
 
 @njit(cache=True)
 def replay_lanes(codes, first, operands, values, grads, start, output, columns, rows, parameters, sums, outputs,
-                 with_backward, every_lane, inputs_unread):
+                 with_backward, every_lane, inputs_unread, scratch):
     """Every row, LANES at a time (autograd/tape/lanes.py); sums = the targets' gradients added over the rows.
 
     Each lane adds its rows' gradients into the target slots (rows s, s + LANES, ...), and the
@@ -63,7 +63,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             r = first_row + s if s < used else first_row
             for c in range(len(columns)):
                 values[columns[c], s] = rows[r, c]
-        failed = forward_lanes(codes, first, operands, values, start, uniform)
+        failed = forward_lanes(codes, first, operands, values, start, uniform, scratch)
         if failed != OK:
             grads[:targets, :] = 0.0
             return failed
@@ -74,7 +74,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             for s in range(LANES):
                 grads[output, s] += 1.0 if s < used else 0.0
             failed = backward_lanes(codes, first, operands, values, grads, start, uniform, largest_weight,
-                                    inputs_unread)
+                                    inputs_unread, scratch)
             if failed != OK or not all_finite(grads[targets:].ravel()):
                 grads[:targets, :] = 0.0
                 return max(failed, start)
@@ -174,6 +174,7 @@ class Batch:
         self.lane_values[:] = values[:, None]
         self.lane_grads = cache_aligned((len(values), LANES))
         self.lane_grads[:] = 0.0
+        self.lane_scratch = cache_aligned((2, LANES))  # softmax's largest logit and sum, lane by lane
         self.sums = np.zeros(len(tape._targets))
         self.columns = tape.recording.inputs.astype(np.int64)
         self.every_lane = read_in_every_lane(tape.recording, len(tape._targets))
@@ -181,8 +182,8 @@ class Batch:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.values, self.grads, self.lane_values, self.lane_grads, self.sums, self.columns, self.every_lane,
-                  self.inputs_unread)
+        arrays = (self.values, self.grads, self.lane_values, self.lane_grads, self.lane_scratch, self.sums,
+                  self.columns, self.every_lane, self.inputs_unread)
         return sum(a.nbytes for a in arrays)
 
 
@@ -208,7 +209,7 @@ def replay(tape: Any, who: str, rows: Any, with_backward: bool) -> tuple[np.ndar
     outputs = np.empty(len(table))
     if replay_lanes(rec.codes, rec.first, rec.operands, work.lane_values, work.lane_grads, rec.start, rec.output,
                     work.columns, table, parameters, work.sums, outputs, with_backward, work.every_lane,
-                    work.inputs_unread) == OK:
+                    work.inputs_unread, work.lane_scratch) == OK:
         return outputs, work.sums, True  # the batch's own array: run_batch divides it into a new one
     return _one_by_one(tape, who, table, parameters, with_backward, outputs)
 

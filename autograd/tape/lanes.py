@@ -65,28 +65,36 @@ from autograd.tape.kernels import (
 LANES = 16  # samples per pass: on the digits classifier 16 beat 8 and 4 (an epoch: 9-13 ms, 10-17 ms, 24 ms)
 
 
-@njit
-def _shift_and_sum(values, operands, j, end, s):
-    """Lane s's largest logit in operands[j:end] (the first of equal ones) and the sum of e**(z - largest)
-    over them in order: kernels._shift_and_sum for one lane, the same float operations."""
-    top = values[operands[j], s]
+@njit(error_model="numpy")
+def _shift_and_sum(values, operands, j, end, largest, exps):
+    """Each lane's largest logit in operands[j:end] into `largest`, the sum of e**(z - largest) over them in
+    order into `exps`: kernels._shift_and_sum for all lanes at once, e**x lane_math's (the lanes inner, so
+    the compiler runs them 8 at a time)."""
+    lanes = values.shape[1]
+    for s in range(lanes):
+        largest[s] = values[operands[j], s]
     for m in range(j + 1, end):
-        if values[operands[m], s] > top:
-            top = values[operands[m], s]
-    exps = 0.0
+        p = operands[m]
+        for s in range(lanes):
+            largest[s] = max(largest[s], values[p, s])
+    for s in range(lanes):
+        exps[s] = 0.0
     for m in range(j, end):
-        exps += math.exp(values[operands[m], s] - top)
-    return top, exps
+        p = operands[m]
+        for s in range(lanes):
+            exps[s] += lane_math.exp_of_nonpositive(values[p, s] - largest[s])
 
 
 @njit(error_model="numpy")
-def forward_lanes(codes, first, operands, values, start, uniform):
+def forward_lanes(codes, first, operands, values, start, uniform, scratch):
     """Every op slot from `start` on, for each lane; OK, or the first slot where a lane needs checking.
 
     Slots 0 .. uniform - 1 hold the same number in every lane (the wrt leaves, unless a row feeds one),
-    in lane 0 alone for a leaf only ever read as a dot's weight (batch.read_in_every_lane).
+    in lane 0 alone for a leaf only ever read as a dot's weight (batch.read_in_every_lane). `scratch`: two
+    rows of LANES numbers for softmax's largest logit and sum.
     """
     lanes = values.shape[1]
+    largest, exps = scratch[0], scratch[1]
     for i in range(start, len(codes)):
         c = codes[i]
         j = first[i]
@@ -145,14 +153,16 @@ def forward_lanes(codes, first, operands, values, start, uniform):
                 label = values[operands[last], s]
                 if not (0.0 <= label < last - j and math.floor(label) == label):
                     return i
-                top, exps = _shift_and_sum(values, operands, j, last, s)
-                values[i, s] = (top - values[operands[j + int(label)], s]) + math.log(exps)
+            _shift_and_sum(values, operands, j, last, largest, exps)
+            for s in range(lanes):
+                label = int(values[operands[last], s])
+                values[i, s] = (largest[s] - values[operands[j + label], s]) + math.log(exps[s])
         elif c == SOFTMAX:  # e**(z_i - top) / (the sum of e**(z_k - top)), top the largest logit
             last = end - 1
             which = operands[j + int(values[operands[last], 0])]  # the output i: a recorded constant
+            _shift_and_sum(values, operands, j, last, largest, exps)
             for s in range(lanes):
-                top, exps = _shift_and_sum(values, operands, j, last, s)
-                values[i, s] = math.exp(values[which, s] - top) / exps
+                values[i, s] = lane_math.exp_of_nonpositive(values[which, s] - largest[s]) / exps[s]
         elif c == ADD:  # the commonest ops of a network each have a loop over the lanes of their own, which
             b = operands[j + 1]  # LLVM vectorizes; the shared loop below asks each lane which op it runs, and is not
             for s in range(lanes):
@@ -260,16 +270,18 @@ def _inputs_gradient_unread(grads, i, largest_weight):
 
 
 @njit(error_model="numpy")
-def backward_lanes(codes, first, operands, values, grads, start, uniform, largest_weight, inputs_unread):
+def backward_lanes(codes, first, operands, values, grads, start, uniform, largest_weight, inputs_unread, scratch):
     """d output / d slot for each lane into `grads` (1.0 at the output, 0.0 elsewhere, or a running sum).
 
     Unchecked, like backward_unchecked: an inf or nan stays where it lands, and the caller
     scans for it. Returns OK, or the slot of a step the engine refuses whatever its numbers.
     Slots 0 .. uniform - 1 are wrt leaves that no row feeds (0 if a row feeds one), none larger
     than `largest_weight`; `inputs_unread[i]`: dot i's second half are leaves whose gradients no
-    one reads, which may be left out where no one can tell (_inputs_gradient_unread).
+    one reads, which may be left out where no one can tell (_inputs_gradient_unread). `scratch`: as in
+    forward_lanes.
     """
     lanes = values.shape[1]
+    largest, exps = scratch[0], scratch[1]
     for i in range(len(codes) - 1, start - 1, -1):
         c = codes[i]
         j = first[i]
@@ -312,28 +324,25 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform, larges
                         slope = -(2.0 * (values[operands[m - half], s] - values[p, s]))
                     grads[p, s] += slope * grads[i, s]
         elif c == XENT or c == XENT_OF_CLASS:  # softmax(z)_k - [k = c], the softmax afresh from the logits
-            for s in range(lanes):
-                g = grads[i, s]
-                target = j + int(values[operands[end - 1], s])
-                top, exps = _shift_and_sum(values, operands, j, end - 1, s)
-                for m in range(j, end - 1):
-                    p = operands[m]
-                    slope = math.exp(values[p, s] - top) / exps
-                    if m == target:
-                        slope = slope - 1.0
-                    grads[p, s] += slope * g
-                if c == XENT_OF_CLASS:
-                    grads[operands[end - 1], s] += 0.0 * g
+            label = operands[end - 1]
+            _shift_and_sum(values, operands, j, end - 1, largest, exps)
+            for m in range(j, end - 1):
+                p = operands[m]
+                for s in range(lanes):
+                    slope = lane_math.exp_of_nonpositive(values[p, s] - largest[s]) / exps[s]
+                    slope = slope - (1.0 if m - j == values[label, s] else 0.0)
+                    grads[p, s] += slope * grads[i, s]
+            if c == XENT_OF_CLASS:
+                for s in range(lanes):
+                    grads[label, s] += 0.0 * grads[i, s]
         elif c == SOFTMAX:  # d p_i / d z_m = p_i ([i = m] - p_m)
             which = j + int(values[operands[end - 1], 0])
-            for s in range(lanes):
-                g = grads[i, s]
-                out = values[i, s]
-                top, exps = _shift_and_sum(values, operands, j, end - 1, s)
-                for m in range(j, end - 1):
-                    p = operands[m]
-                    slope = out * ((1.0 if m == which else 0.0) - math.exp(values[p, s] - top) / exps)
-                    grads[p, s] += slope * g
+            _shift_and_sum(values, operands, j, end - 1, largest, exps)
+            for m in range(j, end - 1):
+                p = operands[m]
+                for s in range(lanes):
+                    p_m = lane_math.exp_of_nonpositive(values[p, s] - largest[s]) / exps[s]
+                    grads[p, s] += values[i, s] * ((1.0 if m == which else 0.0) - p_m) * grads[i, s]
         elif c == ADD:  # as in forward_lanes: the commonest ops on their own, the same operations per lane
             b = operands[j + 1]
             for s in range(lanes):
