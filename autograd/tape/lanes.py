@@ -5,10 +5,10 @@ next op, the loop over lanes innermost: a dot product's sum is a chain of depend
 (its order is fixed: left to right, as the eager engine adds), so one sample at a time waits
 for each addition to finish, while LANES samples keep LANES independent chains going, and
 the processor overlaps them. Every lane does exactly what the one-sample passes do (the
-same operations in the same order: the same bits), but for tanh: the one-sample passes call the
-C library's, as the eager engine does, one number at a time; the lanes compute lane_math.tanh,
-which the compiler runs on 8 lanes at once (within 4 ulp of the library's). tests/test_tape_batch.py
-checks every op code against `forward` and `backward`.
+same operations in the same order: the same bits), but for tanh and softmax's e**x: the
+one-sample passes call the C library's, as the eager engine does, one number at a time; the lanes
+compute lane_math's, which the compiler runs on 8 lanes at once (within 4 and 1 ulp of the
+library's). tests/test_tape_batch.py checks every op code against `forward` and `backward`.
 
 These passes are the math alone: where a sample needs a check (a number the engine refuses,
 an inf or nan anywhere), they stop, and the caller replays those samples one by one with the
