@@ -14,12 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tape, Value, sum_values
+from autograd.tape.lanes import LANES
 from nn import MLP, cross_entropy
 from tests.test_tape import EXPONENTS, GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS, same
 
 # The mean of a batch's gradients against an eager graph of the averaged losses: the same numbers
 # added in another order (the eager pass adds sample after sample into each leaf, the batch adds
-# sixteen lanes, then the lanes), so they agree to rounding, about 1e-16 per addition of 32 samples.
+# LANES lanes, then the lanes), so they agree to rounding, about 1e-16 per addition of 32 samples.
 RTOL_BATCH = 1e-12
 # The lanes' tanh is lane_math.tanh, not the C library's: at most this many units in the last place
 # apart (the largest difference on 17 million numbers, tests/test_lane_math.py).
@@ -49,7 +50,7 @@ def eager_mean_loss(model, rows):
     return sum_values(losses) / len(rows), losses
 
 
-@pytest.mark.parametrize("n", [1, 15, 16, 17, 32, 33])  # around the lanes' group of 16
+@pytest.mark.parametrize("n", [1, LANES - 1, LANES, LANES + 1, 2 * LANES, 2 * LANES + 1])  # around a group of lanes
 def test_batch_gradient_matches_an_eager_graph_of_the_averaged_losses(n):
     model, features, label, loss = sample_loss()
     tape = Tape(loss, wrt=model.parameters(), inputs=[*features, label])
@@ -144,7 +145,7 @@ def assert_batch_agrees_with_single_runs(build, arity, cases, name=""):
         else:
             assert all(map(equal_floats, tape.grad, single[1])), (numbers, tape.grad, single[1])
     good = [c for c, s in zip(cases, singles) if not isinstance(s, type)]
-    if good:  # all of them at once: sixteen lanes at a time, each output the single run's
+    if good:  # all of them at once: LANES at a time, each output the single run's
         outputs = tape.forward_batch(good)
         singles_good = [s for s in singles if not isinstance(s, type)]
         assert all(same_as_single(o, s[0], name) for o, s in zip(outputs, singles_good))
@@ -276,9 +277,9 @@ def test_reduction_must_be_mean_or_sum():
 
 def test_the_disk_cache_of_the_compiled_loops_is_dropped_when_any_of_their_sources_changes(tmp_path, monkeypatch):
     # Numba keys a cached function by its own file only; the batch loop has kernels.py's code built in.
-    from autograd.tape import batch, compiled_cache, kernel_checks, kernels, lanes
+    from autograd.tape import batch, compiled_cache, kernel_checks, kernels, lane_math, lanes
 
-    modules = [kernel_checks, kernels, lanes, batch]
+    modules = [kernel_checks, kernels, lane_math, lanes, batch]
     stamp = tmp_path / compiled_cache.STAMP
     flushed = []
     monkeypatch.setattr(type(kernels.forward._cache), "cache_path", property(lambda self: str(tmp_path)))
@@ -309,7 +310,7 @@ def test_an_input_gradient_that_overflows_is_refused_though_run_batch_hands_back
 def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_batch():
     # The lanes fill a wrt leaf that is only ever a dot's weight in lane 0 alone (the dot reads it
     # there); w[0] (also in a product) and w[1] (a dot's second operand, read lane by lane) must be
-    # current in all sixteen lanes. The numbers change between batches, so a stale lane would show.
+    # current in every lane. The numbers change between batches, so a stale lane would show.
     # The forward pass takes four such weights' products at a time: five weights (four, then one),
     # and an input among the weights (one at a time), each lane still the eager engine's operations.
     from autograd.functions import dot
@@ -321,7 +322,7 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
 
     w, x = [Value(0.5), Value(-1.5), Value(2.0)], [Value(0.0), Value(0.0)]
     tape = Tape(loss_of(w, x), wrt=w, inputs=x)
-    rows = [[r / 7 - 1, (r % 5) / 3] for r in range(20)]  # two groups of lanes
+    rows = [[r / 7 - 1, (r % 5) / 3] for r in range(LANES + 4)]  # two groups of lanes
     for step in range(3):
         for p in w:
             p.data += 0.25 * (step + 1)
@@ -340,19 +341,19 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
 
 
 @pytest.mark.parametrize("build, refused_x", [
-    (lambda w, x: (w * x).exp(), 1600.0),  # row 17's forward pass overflows, in the second group
-    (lambda w, x: (w * x).sqrt(), 0.0),  # row 17's backward pass: the slope of sqrt at 0 is infinite
+    (lambda w, x: (w * x).exp(), 1600.0),  # row LANES + 1's forward pass overflows, in the second group
+    (lambda w, x: (w * x).sqrt(), 0.0),  # row LANES + 1's backward pass: the slope of sqrt at 0 is infinite
 ])
 def test_a_batch_refused_in_its_second_group_leaves_no_gradient_behind_for_the_next(build, refused_x):
-    # The lanes add the wrt leaves' gradients up in their slots across groups of sixteen and clear
+    # The lanes add the wrt leaves' gradients up in their slots across groups of LANES rows and clear
     # them as they sum them; a batch refused after its first group must clear them too, or the next
     # batch would start from its partial sums.
     w, x = Value(0.5, label="w"), Value(0.0, label="x")
     tape = Tape(build(w, x), wrt=[w], inputs=[x])
-    bad = [[1.0 + r / 10] for r in range(17)] + [[refused_x]]
-    with pytest.raises(OverflowError, match=r"row 17: "):
+    bad = [[1.0 + r / 10] for r in range(LANES + 1)] + [[refused_x]]
+    with pytest.raises(OverflowError, match=rf"row {LANES + 1}: "):
         tape.run_batch(bad)
-    good = [[1.0 + r / 10] for r in range(40)]
+    good = [[1.0 + r / 10] for r in range(2 * LANES + 8)]
     outputs = tape.run_batch(good)
     fresh_w, fresh_x = Value(0.5), Value(0.0)
     fresh = Tape(build(fresh_w, fresh_x), wrt=[fresh_w], inputs=[fresh_x])
