@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tape, Value, sum_values
+from autograd.functions import dot
 from autograd.tape.lanes import LANES
 from nn import MLP, cross_entropy
 from tests.test_tape import EXPONENTS, GRID, MANY_INPUTS, ONE_INPUT, TWO_INPUTS, same
@@ -296,8 +297,6 @@ def test_the_disk_cache_of_the_compiled_loops_is_dropped_when_any_of_their_sourc
 def test_an_input_gradient_that_overflows_is_refused_though_run_batch_hands_back_only_wrt():
     # The lanes may leave out a dot's gradients of its fed inputs, where no one reads them, only
     # when they could not overflow: here they would (1e200 * 1e200), and the engine refuses that.
-    from autograd.functions import dot
-
     w, x = [Value(1e200), Value(2.0)], [Value(1e-250), Value(1e-250)]
     with pytest.raises(OverflowError):
         (dot(w, x) * 1e200).backward()
@@ -313,7 +312,6 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
     # current in every lane. The numbers change between batches, so a stale lane would show.
     # The forward pass takes four such weights' products at a time: five weights (four, then one),
     # and an input among the weights (one at a time), each lane still the eager engine's operations.
-    from autograd.functions import dot
 
     def loss_of(w, x):
         five = dot([w[0], w[2], w[1], w[2], w[0]], [x[0], x[1], x[1], x[0], x[1]])
@@ -343,6 +341,9 @@ def test_a_weight_also_read_outside_a_dot_is_current_in_every_lane_batch_after_b
 @pytest.mark.parametrize("build, refused_x", [
     (lambda w, x: (w * x).exp(), 1600.0),  # row LANES + 1's forward pass overflows, in the second group
     (lambda w, x: (w * x).sqrt(), 0.0),  # row LANES + 1's backward pass: the slope of sqrt at 0 is infinite
+    # w only a dot's weight: its gradient is summed over the lanes into its sum as each group goes
+    (lambda w, x: dot([w], [x]).exp(), 1600.0),
+    (lambda w, x: dot([w], [x]).sqrt(), 0.0),
 ])
 def test_a_batch_refused_in_its_second_group_leaves_no_gradient_behind_for_the_next(build, refused_x):
     # The lanes add the wrt leaves' gradients up in their slots across groups of LANES rows and clear

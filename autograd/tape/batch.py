@@ -35,11 +35,13 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
                  with_backward, every_lane, inputs_unread, scratch):
     """Every row, LANES at a time (autograd/tape/lanes.py); sums = the targets' gradients added over the rows.
 
-    Each lane adds its rows' gradients into the target slots (rows s, s + LANES, ...), and the
-    lanes are added at the end in order: a fixed order, so the same batch gives the same bits.
-    Returns OK, or the slot where some row needs the one-by-one path (the caller then replays
-    the whole batch that way). The target slots' gradients are 0.0 on the way in and are left so
-    on the way out (they are set to 0.0 as they are added up: one pass over them, not two).
+    A target read only as a dot's weight (2,368 of the digits' 2,410) has each group's share added
+    into its sum as the group's backward pass goes (lanes._lanes_dot). Any other target has each
+    lane add its rows' gradients into its slot (rows s, s + LANES, ...), and the lanes are added at
+    the end in order. Fixed orders both, so the same batch gives the same bits. Returns OK, or the
+    slot where some row needs the one-by-one path (the caller then replays the whole batch that
+    way). The target slots' gradients are 0.0 on the way in and are left so on the way out (they
+    are set to 0.0 as they are added up: one pass over them, not two).
     """
     n = rows.shape[0]
     targets = len(parameters)  # the wrt leaves: slots 0 .. targets - 1, the same number in every lane
@@ -53,6 +55,7 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             values[m, :] = parameters[m]
         else:  # only ever read at lane 0, as a dot's weight (2,368 of the digits' 2,410): a third of the time
             values[m, 0] = parameters[m]
+        sums[m] = 0.0
         if not _finite(parameters[m]):
             largest_weight = math.inf
         elif abs(parameters[m]) > largest_weight:
@@ -74,17 +77,18 @@ def replay_lanes(codes, first, operands, values, grads, start, output, columns, 
             for s in range(LANES):
                 grads[output, s] += 1.0 if s < used else 0.0
             failed = backward_lanes(codes, first, operands, values, grads, start, uniform, largest_weight,
-                                    inputs_unread, scratch)
+                                    inputs_unread, scratch, every_lane, sums)
             if failed != OK or not all_finite(grads[targets:].ravel()):
                 grads[:targets, :] = 0.0
                 return max(failed, start)
     if with_backward:
         for m in range(targets):
-            total = grads[m, 0]
-            for s in range(1, LANES):
-                total += grads[m, s]
-            sums[m] = total
-            grads[m, :] = 0.0  # ready for the next batch
+            if every_lane[m] or uniform == 0:  # the others' sums are done
+                total = grads[m, 0]
+                for s in range(1, LANES):
+                    total += grads[m, s]
+                sums[m] = total
+                grads[m, :] = 0.0  # ready for the next batch
         if not all_finite(sums):
             return start
     return OK
