@@ -33,33 +33,9 @@ from numba.extending import intrinsic
 LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (fdlibm's): k * LN2_HI is exact for k < 2**20
 LN2_LO = 1.90821492927058770002e-10
 INVERSE_LN2 = 1.44269504088896338700e00
-SATURATED = 20.0  # past this, 1 - tanh x < 1e-17: tanh x rounds to 1.0, and 2**k stays a whole int64
+SATURATED = 20.0  # past this, 1 - tanh x < 1e-17: tanh x rounds to 1.0
 INVERSE_FACTORIALS = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))  # 1/13!, 1/12!, ..., 1/2!
-
-
-@njit(inline="always", error_model="numpy")
-def tanh(x: float) -> float:
-    """tanh x, within 2 ulp, vectorizable; d/dx = 1 - tanh(x)**2 as always.
-
-    >>> abs(tanh(0.5) - math.tanh(0.5)) <= 2 * math.ulp(math.tanh(0.5))
-    True
-    """
-    a = abs(x)
-    y = 2.0 * min(a, SATURATED)
-    k = math.floor(y * INVERSE_LN2 + 0.5)
-    r = (y - k * LN2_HI) - k * LN2_LO
-    series = INVERSE_FACTORIALS[0]
-    for c in INVERSE_FACTORIALS[1:]:  # Horner: ((r/13! + 1/12!) r + 1/11!) r + ... + 1/2!
-        series = series * r + c
-    r_minus_1 = r + r * r * series  # e**r - 1
-    power = float(1 << int(k))  # 2**k: 0 <= k <= 58
-    m = power * r_minus_1 + (power - 1.0)  # e**y - 1
-    if a < 1.0:
-        t = m / (m + 2.0)  # no cancellation: m is small when x is
-    else:
-        t = 1.0 - 2.0 / (m + 2.0)  # 1 less a small number: correctly ordered as x grows to 1.0
-    t = 1.0 if a > SATURATED else t
-    return math.copysign(t, x) if a == a else x  # a nan stays a nan
+LEAST_EXPONENT = -746.0  # e**x for x below this rounds to 0.0 (e**-745.2 is half the smallest subnormal)
 
 
 @intrinsic
@@ -73,7 +49,39 @@ def _power_of_two(typingctx, k):
     return types.float64(types.int64), codegen
 
 
-LEAST_EXPONENT = -746.0  # e**x for x below this rounds to 0.0 (e**-745.2 is half the smallest subnormal)
+@njit(inline="always", error_model="numpy")
+def _reduced(y: float) -> tuple[int, float]:
+    """k and e**r - 1 for y = k ln 2 + r, k whole and |r| <= ln(2) / 2, so that e**y = 2**k (1 + (e**r - 1)).
+
+    >>> k, e_r_minus_1 = _reduced(3.0)
+    >>> k, abs(2.0**k * (1.0 + e_r_minus_1) - math.exp(3.0)) <= math.ulp(math.exp(3.0))
+    (4, True)
+    """
+    k = math.floor(y * INVERSE_LN2 + 0.5)
+    r = (y - k * LN2_HI) - k * LN2_LO
+    series = INVERSE_FACTORIALS[0]
+    for c in INVERSE_FACTORIALS[1:]:  # Horner: ((r/13! + 1/12!) r + 1/11!) r + ... + 1/2!
+        series = series * r + c
+    return int(k), r + r * r * series
+
+
+@njit(inline="always", error_model="numpy")
+def tanh(x: float) -> float:
+    """tanh x, within 2 ulp, vectorizable; d/dx = 1 - tanh(x)**2 as always.
+
+    >>> abs(tanh(0.5) - math.tanh(0.5)) <= 2 * math.ulp(math.tanh(0.5))
+    True
+    """
+    a = abs(x)
+    k, e_r_minus_1 = _reduced(2.0 * min(a, SATURATED))  # 0 <= k <= 58
+    power = _power_of_two(k)
+    m = power * e_r_minus_1 + (power - 1.0)  # e**(2a) - 1
+    if a < 1.0:
+        t = m / (m + 2.0)  # no cancellation: m is small when x is
+    else:
+        t = 1.0 - 2.0 / (m + 2.0)  # 1 less a small number: correctly ordered as x grows to 1.0
+    t = 1.0 if a > SATURATED else t
+    return math.copysign(t, x) if a == a else x  # a nan stays a nan
 
 
 @njit(inline="always", error_model="numpy")
@@ -83,13 +91,7 @@ def exp_of_nonpositive(x: float) -> float:
     >>> abs(exp_of_nonpositive(-0.5) - math.exp(-0.5)) <= math.ulp(math.exp(-0.5))
     True
     """
-    y = max(x, LEAST_EXPONENT)
-    k = math.floor(y * INVERSE_LN2 + 0.5)  # -1076 <= k <= 0
-    r = (y - k * LN2_HI) - k * LN2_LO
-    series = INVERSE_FACTORIALS[0]
-    for c in INVERSE_FACTORIALS[1:]:
-        series = series * r + c
-    e_r = 1.0 + (r + r * r * series)
-    half = int(k) >> 1  # 2**k in two halves, each a normal number, so that e**x may be subnormal
-    e = e_r * _power_of_two(half) * _power_of_two(int(k) - half)
+    k, e_r_minus_1 = _reduced(max(x, LEAST_EXPONENT))  # -1076 <= k <= 0
+    half = k >> 1  # 2**k in two halves, each a normal number, so that e**x may be subnormal
+    e = (1.0 + e_r_minus_1) * _power_of_two(half) * _power_of_two(k - half)
     return 0.0 if x < LEAST_EXPONENT else e

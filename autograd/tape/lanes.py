@@ -274,7 +274,7 @@ def _inputs_gradient_unread(grads, i, largest_weight):
 @njit(fastmath={"reassoc"})
 def _lanes_dot(values, grads, q, i):
     """The sum over the lanes of values[q, s] * grads[i, s]: a weight's share of a dot's gradient in one group
-    of rows. `reassoc` lets the compiler add the products in a tree, 8 at a time, rather than one after the
+    of rows. `reassoc` lets the compiler add the products in a tree, several at a time, rather than one after the
     other: a fixed order all the same (the same machine code each time), in this function alone."""
     total = 0.0
     for s in range(values.shape[1]):
