@@ -142,8 +142,8 @@ def dots_with_inputs_unread(rec: Any, targets: int) -> np.ndarray:
 
 def cache_aligned(shape: tuple[int, int]) -> np.ndarray:
     """An empty float64 array whose first number begins a 64-byte cache line, so that each slot's lanes
-    fill whole lines (sixteen lanes, 128 bytes: two lines, not three): the digits' replay ran 5-10% faster
-    so than from where NumPy happened to place it (16 bytes past a line, 32 or 48)."""
+    fill whole lines (32 lanes, 256 bytes: four lines, not five): the digits' replay ran 5-10% faster
+    so, at sixteen lanes, than from where NumPy happened to place it (16 bytes past a line, 32 or 48)."""
     count = shape[0] * shape[1]
     raw = np.empty(count + 8, dtype=np.float64)
     skip = (-raw.ctypes.data % 64) // 8
