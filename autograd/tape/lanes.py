@@ -5,10 +5,8 @@ next op, the loop over lanes innermost: a dot product's sum is a chain of depend
 (its order is fixed: left to right, as the eager engine adds), so one sample at a time waits
 for each addition to finish, while LANES samples keep LANES independent chains going, and
 the processor overlaps them. Every lane does exactly what the one-sample passes do (the
-same operations in the same order: the same bits), but for tanh and softmax's e**x: the
-one-sample passes call the C library's, as the eager engine does, one number at a time; the lanes
-compute lane_math's, which the compiler runs on 8 lanes at once (within 4 and 1 ulp of the
-library's). tests/test_tape_batch.py checks every op code against `forward` and `backward`.
+same operations in the same order: the same bits, tanh and e**x the C library's, as the eager
+engine's); tests/test_tape_batch.py checks every op code against `forward` and `backward`.
 
 These passes are the math alone: where a sample needs a check (a number the engine refuses,
 an inf or nan anywhere), they stop, and the caller replays those samples one by one with the
@@ -22,7 +20,6 @@ import math
 from numba import njit
 
 from autograd.floats import BCE_EPS, BCE_FLOOR_AT, EXP_MAX
-from autograd.tape import lane_math
 from autograd.tape.kernel_checks import _finite, _pow_refused
 from autograd.tape.kernels import (
     ABS,
@@ -70,8 +67,7 @@ LANES = 32
 @njit(error_model="numpy")
 def _shift_and_sum(values, operands, j, end, largest, exps):
     """Each lane's largest logit in operands[j:end] into `largest`, the sum of e**(z - largest) over them in
-    order into `exps`: kernels._shift_and_sum for all lanes at once, e**x lane_math's (the lanes inner, so
-    the compiler runs them 8 at a time)."""
+    order into `exps`: kernels._shift_and_sum for all lanes at once."""
     lanes = values.shape[1]
     for s in range(lanes):
         largest[s] = values[operands[j], s]
@@ -84,7 +80,7 @@ def _shift_and_sum(values, operands, j, end, largest, exps):
     for m in range(j, end):
         p = operands[m]
         for s in range(lanes):
-            exps[s] += lane_math.exp_of_nonpositive(values[p, s] - largest[s])
+            exps[s] += math.exp(values[p, s] - largest[s])
 
 
 @njit(error_model="numpy")
@@ -164,7 +160,7 @@ def forward_lanes(codes, first, operands, values, start, uniform, scratch):
             which = operands[j + int(values[operands[last], 0])]  # the output i: a recorded constant
             _shift_and_sum(values, operands, j, last, largest, exps)
             for s in range(lanes):
-                values[i, s] = lane_math.exp_of_nonpositive(values[which, s] - largest[s]) / exps[s]
+                values[i, s] = math.exp(values[which, s] - largest[s]) / exps[s]
         elif c == ADD:  # the commonest ops of a network each have a loop over the lanes of their own, which
             b = operands[j + 1]  # LLVM vectorizes; the shared loop below asks each lane which op it runs, and is not
             for s in range(lanes):
@@ -177,9 +173,9 @@ def forward_lanes(codes, first, operands, values, start, uniform, scratch):
             for s in range(lanes):
                 x = values[a, s]
                 values[i, s] = 0.0 if x <= 0.0 else x
-        elif c == TANH:  # not the C library's: lane_math's, which the compiler runs on 8 lanes at once
+        elif c == TANH:  # the C library's, one lane at a time: the eager engine's bits
             for s in range(lanes):
-                values[i, s] = lane_math.tanh(values[a, s])
+                values[i, s] = math.tanh(values[a, s])
         else:
             b = operands[j + 1] if end - j > 1 else a
             for s in range(lanes):
@@ -346,7 +342,7 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform, larges
             for m in range(j, end - 1):
                 p = operands[m]
                 for s in range(lanes):
-                    slope = lane_math.exp_of_nonpositive(values[p, s] - largest[s]) / exps[s]
+                    slope = math.exp(values[p, s] - largest[s]) / exps[s]
                     slope = slope - (1.0 if m - j == values[label, s] else 0.0)
                     grads[p, s] += slope * grads[i, s]
             if c == XENT_OF_CLASS:
@@ -358,7 +354,7 @@ def backward_lanes(codes, first, operands, values, grads, start, uniform, larges
             for m in range(j, end - 1):
                 p = operands[m]
                 for s in range(lanes):
-                    p_m = lane_math.exp_of_nonpositive(values[p, s] - largest[s]) / exps[s]
+                    p_m = math.exp(values[p, s] - largest[s]) / exps[s]
                     grads[p, s] += values[i, s] * ((1.0 if m == which else 0.0) - p_m) * grads[i, s]
         elif c == ADD:  # as in forward_lanes: the commonest ops on their own, the same operations per lane
             b = operands[j + 1]

@@ -56,9 +56,9 @@ def _kernels() -> Any:
             raise
         raise ImportError(INSTALL_HINT, name="numba") from None
     if not _checked_cache:  # once per interpreter, before any compiled loop is loaded from the disk cache
-        from autograd.tape import batch, compiled_cache, kernel_checks, lane_math, lanes
+        from autograd.tape import batch, compiled_cache, kernel_checks, lanes
 
-        compiled_cache.drop_if_stale([kernel_checks, kernels, lane_math, lanes, batch])
+        compiled_cache.drop_if_stale([kernel_checks, kernels, lanes, batch])
         _checked_cache = True
     return kernels
 
