@@ -110,7 +110,8 @@ def add_gradient(tape: Any, who: str, sums: np.ndarray, divisor: float, finite_r
         m = int(np.flatnonzero(began_here)[0])
         raise OverflowError(
             f"{who}: adding up the samples' gradients of {feeding.role(tape, tape._targets[m])} overflows float64"
-            f" ({before[m]!r} + {gradient[m]!r}); rescale the inputs, or use smaller batches with reduction='mean'"
+            f" ({float(before[m])!r} + {float(gradient[m])!r});"
+            " rescale the inputs, or use smaller batches with reduction='mean'"
         )
     if training is not None:
         training.grad[:] = totals
